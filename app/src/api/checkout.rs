@@ -1,0 +1,174 @@
+//! Cart cookie updates (for browsers without WASM), the checkout steps and placing the order.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use domain::validation::Shipping;
+use domain::views::PlacedOrder;
+
+#[cfg(feature = "ssr")]
+use super::{account::flash, ssr};
+
+/// Name of the cookie mirroring the browser cart (`id:qty,…`), so server-rendered pages and
+/// plain form posts know the cart too. Readable by scripts: it holds nothing secret.
+pub const CART_COOKIE: &str = "cart";
+#[cfg(feature = "ssr")]
+const SHIPPING_COOKIE: &str = "checkout_shipping";
+
+#[cfg(feature = "ssr")]
+pub fn cart_from_request() -> domain::cart::Cart {
+    ssr::cookie(CART_COOKIE).map(|c| domain::cart::Cart::decode(&c)).unwrap_or_default()
+}
+
+#[cfg(feature = "ssr")]
+fn write_cart_cookie(cart: &domain::cart::Cart) {
+    ssr::set_cookie(format!("{CART_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", cart.encode()));
+}
+
+/// The cart as the server sees it (from the cookie), for the first render.
+#[server(prefix = "/api", endpoint = "server_cart")]
+pub async fn server_cart() -> Result<String, AppError> {
+    Ok(cart_from_request().encode())
+}
+
+/// Adds a product to the cart cookie (the no-WASM path; with WASM the cart is updated locally).
+#[server(prefix = "/api", endpoint = "add_to_cart")]
+pub async fn add_to_cart(product_id: String, quantity: Option<i64>) -> Result<(), AppError> {
+    let mut cart = cart_from_request();
+    if domain::cart::is_valid_product_id(&product_id) {
+        cart.add(&product_id, quantity.unwrap_or(1).clamp(1, domain::cart::MAX_QUANTITY));
+    }
+    write_cart_cookie(&cart);
+    Ok(())
+}
+
+/// Sets a quantity in the cart cookie; 0 removes the line (the no-WASM path).
+#[server(prefix = "/api", endpoint = "set_cart_quantity")]
+pub async fn set_cart_quantity(product_id: String, quantity: i64) -> Result<(), AppError> {
+    let mut cart = cart_from_request();
+    cart.set_quantity(&product_id, quantity);
+    write_cart_cookie(&cart);
+    Ok(())
+}
+
+/// A fresh idempotency key for one checkout form.
+#[server(prefix = "/api", endpoint = "checkout_key")]
+pub async fn new_checkout_key() -> Result<String, AppError> {
+    Ok(backend::new_id())
+}
+
+/// Step 1: validates the shipping details on the server.
+#[server(prefix = "/api", endpoint = "check_shipping")]
+pub async fn check_shipping(
+    first_name: String,
+    last_name: String,
+    email: String,
+    address: String,
+    city: String,
+    state: String,
+    zip: String,
+) -> Result<Shipping, AppError> {
+    ssr::require_session()?;
+    let input = Shipping { first_name, last_name, email, address, city, state, zip };
+    match domain::validation::validate_shipping(&input) {
+        Ok(valid) => {
+            if ssr::is_plain_form_post() {
+                let json = serde_json::to_string(&valid).unwrap_or_default();
+                let hex: String = json.bytes().map(|b| format!("{b:02x}")).collect();
+                ssr::set_cookie(format!("{SHIPPING_COOKIE}={hex}; Path=/checkout; HttpOnly; SameSite=Lax; Max-Age=3600"));
+                leptos_axum::redirect("/checkout?step=review");
+            }
+            Ok(valid)
+        }
+        Err(errors) => {
+            let values = shipping_values(&input);
+            let refs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            Err(flash::fail("checkout", AppError::Invalid(errors.0), &refs, "/checkout"))
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn shipping_values(s: &Shipping) -> Vec<(&'static str, String)> {
+    vec![
+        ("first_name", s.first_name.clone()),
+        ("last_name", s.last_name.clone()),
+        ("email", s.email.clone()),
+        ("address", s.address.clone()),
+        ("city", s.city.clone()),
+        ("state", s.state.clone()),
+        ("zip", s.zip.clone()),
+    ]
+}
+
+/// Shipping details remembered by step 1 of a checkout without WASM.
+#[server(prefix = "/api", endpoint = "saved_shipping")]
+pub async fn saved_shipping() -> Result<Option<Shipping>, AppError> {
+    let Some(hex) = ssr::cookie(SHIPPING_COOKIE) else { return Ok(None) };
+    let bytes: Option<Vec<u8>> = (0..hex.len()).step_by(2).map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
+    Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
+}
+
+/// What the review step shows: the cart priced with today's database prices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceQuote {
+    pub lines: Vec<domain::pricing::PricedLine>,
+    pub total_cents: i64,
+    /// Problems to fix before ordering (unknown product, not enough stock…).
+    pub problems: Vec<String>,
+}
+
+#[server(prefix = "/api", endpoint = "quote")]
+pub async fn quote(cart: String) -> Result<PriceQuote, AppError> {
+    let shop = ssr::shop()?;
+    let lines = match domain::validation::parse_cart_lines(&cart) {
+        Ok(l) => l,
+        Err(msg) => return Ok(PriceQuote { lines: vec![], total_cents: 0, problems: vec![msg] }),
+    };
+    let products = shop.catalog.all(&shop.db).await?;
+    let snapshots: Vec<domain::pricing::ProductSnapshot> = products
+        .iter()
+        .map(|p| domain::pricing::ProductSnapshot { id: p.id.clone(), name: p.name.clone(), price_cents: p.price_cents, stock: p.stock })
+        .collect();
+    Ok(match domain::pricing::price_order(&lines, &snapshots) {
+        Ok(order) => PriceQuote { lines: order.lines, total_cents: order.total_cents, problems: vec![] },
+        Err(problems) => PriceQuote { lines: vec![], total_cents: 0, problems: problems.iter().map(ToString::to_string).collect() },
+    })
+}
+
+/// Step 3: places the order. Prices and totals come from the database; anything else in the
+/// request (a `price` or `total` field, say) is not even read.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "place_order")]
+pub async fn place_order(
+    first_name: String,
+    last_name: String,
+    email: String,
+    address: String,
+    city: String,
+    state: String,
+    zip: String,
+    cart: String,
+    idempotency_key: String,
+) -> Result<PlacedOrder, AppError> {
+    let session = ssr::require_session()?;
+    let shop = ssr::shop()?;
+    let shipping = Shipping { first_name, last_name, email, address, city, state, zip };
+    let request = backend::checkout::CheckoutRequest { shipping: shipping.clone(), cart, idempotency_key };
+    match backend::checkout::place_order(&shop, &session.user_id, request).await {
+        Ok(placed) => {
+            if ssr::is_plain_form_post() {
+                write_cart_cookie(&domain::cart::Cart::default());
+                ssr::set_cookie(format!("{SHIPPING_COOKIE}=; Path=/checkout; HttpOnly; SameSite=Lax; Max-Age=0"));
+                leptos_axum::redirect(&format!("/orders/{}?placed=1", placed.order.id));
+            }
+            Ok(placed)
+        }
+        Err(e) => {
+            let values = shipping_values(&shipping);
+            let refs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            Err(flash::fail("checkout", e.into(), &refs, "/checkout?step=review"))
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Server functions, grouped by what they serve. Each reads the user from the session cookie
+//! itself; nothing user-related is ever taken from the request body.
+
+pub mod account;
+pub mod catalog;
+pub mod checkout;
+pub mod orders;
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    //! Server-side helpers for the server functions.
+    use backend::auth::Session;
+    use backend::{Shop, ShopError};
+    use leptos::prelude::*;
+
+    use crate::error::AppError;
+
+    pub fn shop() -> Result<Shop, AppError> {
+        use_context::<Shop>().ok_or_else(|| AppError::Internal("shop state missing from context".into()))
+    }
+
+    pub fn request_parts() -> Option<http::request::Parts> {
+        use_context::<http::request::Parts>()
+    }
+
+    /// The signed-in user, if the session cookie is valid.
+    pub fn session() -> Option<Session> {
+        let shop = use_context::<Shop>()?;
+        shop.auth.session_from_headers(&request_parts()?.headers)
+    }
+
+    pub fn require_session() -> Result<Session, AppError> {
+        session().ok_or_else(|| ShopError::Unauthenticated.into())
+    }
+
+    pub fn is_https() -> bool {
+        request_parts().is_some_and(|p| backend::auth::is_https(&p.headers, &p.uri))
+    }
+
+    /// True when a plain HTML form posted here (no WASM): answer with a redirect, not data.
+    pub fn is_plain_form_post() -> bool {
+        request_parts()
+            .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+            .unwrap_or(false)
+    }
+
+    pub fn set_cookie(value: String) {
+        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(v) = http::HeaderValue::from_str(&value) {
+                opts.append_header(http::header::SET_COOKIE, v);
+            }
+        }
+    }
+
+    pub fn cookie(name: &str) -> Option<String> {
+        backend::auth::cookie_value(&request_parts()?.headers, name)
+    }
+}

@@ -1,0 +1,170 @@
+//! Small building blocks shared by several pages.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api::account::Logout;
+use domain::views::UserView;
+use domain::OrderStatus;
+
+#[component]
+pub fn Logo() -> impl IntoView {
+    view! {
+        <svg class="h-8 w-8" viewBox="0 0 32 32" aria-hidden="true">
+            <rect width="32" height="32" rx="9" class="fill-indigo-600" />
+            <path d="M6 17h5l2.5-6 5 12 3-8H26" fill="none" stroke="white" stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round" />
+        </svg>
+    }
+}
+
+#[component]
+pub fn AccountMenu(user: UserView) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            // A full navigation: every resource must forget the old session.
+            #[cfg(feature = "hydrate")]
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().set_href("/");
+            }
+        }
+    });
+    view! {
+        <div class="flex items-center gap-2">
+            <span class="hidden text-sm text-slate-600 md:inline dark:text-slate-300" data-testid="account-name">
+                {user.name.clone()}
+                {user.is_staff.then(|| view! { <span class="ml-1 rounded bg-indigo-100 px-1.5 py-0.5 text-xs font-semibold text-indigo-700 dark:bg-indigo-900 dark:text-indigo-200">"staff"</span> })}
+            </span>
+            <ActionForm action=logout>
+                <button
+                    type="submit"
+                    class="rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800"
+                >
+                    "Sign out"
+                </button>
+            </ActionForm>
+        </div>
+    }
+}
+
+#[component]
+pub fn StatusBadge(#[prop(into)] status: Signal<OrderStatus>) -> impl IntoView {
+    view! {
+        <span
+            data-testid="status-badge"
+            data-status=move || status.get().as_str()
+            class=move || {
+                let tone = match status.get() {
+                    OrderStatus::Pending => "bg-amber-50 text-amber-800 ring-amber-600/20 dark:bg-amber-950 dark:text-amber-200",
+                    OrderStatus::Processing => "bg-sky-50 text-sky-800 ring-sky-600/20 dark:bg-sky-950 dark:text-sky-200",
+                    OrderStatus::Shipped => "bg-indigo-50 text-indigo-800 ring-indigo-600/20 dark:bg-indigo-950 dark:text-indigo-200",
+                    OrderStatus::Delivered => "bg-emerald-50 text-emerald-800 ring-emerald-600/20 dark:bg-emerald-950 dark:text-emerald-200",
+                    OrderStatus::Cancelled => "bg-slate-100 text-slate-700 ring-slate-500/20 dark:bg-slate-800 dark:text-slate-300",
+                };
+                format!("inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset {tone}")
+            }
+        >
+            {move || status.get().label()}
+        </span>
+    }
+}
+
+/// A labelled text input with its server-side error beside it.
+#[component]
+pub fn Field(
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(into)] value: Signal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let err_id = format!("{id}-error");
+    let err_id2 = err_id.clone();
+    view! {
+        <div>
+            <label for=id.clone() class="block text-sm font-medium text-slate-700 dark:text-slate-300">{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                prop:value=move || value.get()
+                value=move || value.get()
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=move || error.get().is_some().then(|| err_id.clone())
+                class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-rose-500 dark:border-slate-700 dark:bg-slate-900"
+            />
+            <Show when=move || error.get().is_some()>
+                <p id=err_id2.clone() data-testid=format!("error-{name}") class="mt-1 text-sm text-rose-600 dark:text-rose-400">
+                    {move || error.get().unwrap_or_default()}
+                </p>
+            </Show>
+        </div>
+    }
+}
+
+/// A block that says what went wrong and offers a way forward.
+#[component]
+pub fn ErrorNotice(message: String) -> impl IntoView {
+    view! {
+        <div role="alert" class="rounded-xl border border-rose-200 bg-rose-50 p-4 text-sm text-rose-800 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-200">
+            {message}
+        </div>
+    }
+}
+
+#[component]
+pub fn EmptyState(title: &'static str, body: &'static str, href: &'static str, cta: &'static str) -> impl IntoView {
+    view! {
+        <div class="rounded-2xl border border-dashed border-slate-300 p-10 text-center dark:border-slate-700">
+            <h2 class="text-lg font-semibold">{title}</h2>
+            <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">{body}</p>
+            <A href=href attr:class="mt-4 inline-block rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">{cta}</A>
+        </div>
+    }
+}
+
+/// Grey placeholders shown while data loads.
+#[component]
+pub fn Skeleton(#[prop(default = 3)] rows: usize) -> impl IntoView {
+    view! {
+        <div class="space-y-3" aria-hidden="true">
+            {(0..rows).map(|_| view! { <div class="h-20 animate-pulse rounded-xl bg-slate-200 dark:bg-slate-800"></div> }).collect_view()}
+        </div>
+    }
+}
+
+/// Formats a millisecond timestamp as "2026-11-25 14:03 UTC" (the same on server and client).
+pub fn format_time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, (rem % 3600) / 60)
+}
+
+/// Days since 1970-01-01 → (year, month, day). Howard Hinnant's algorithm.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_times() {
+        assert_eq!(super::format_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::format_time(1_764_079_380_000), "2025-11-25 14:03 UTC");
+        assert_eq!(super::format_time(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
+}

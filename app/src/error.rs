@@ -1,0 +1,82 @@
+//! The error type of every server function: field-level validation errors travel to the page
+//! intact, and on the server each variant sets the HTTP status (403, 404, 422, …).
+
+use std::collections::BTreeMap;
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppError {
+    /// Field name → message.
+    Invalid(BTreeMap<String, String>),
+    Rejected(String),
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict(String),
+    RateLimited(String),
+    Internal(String),
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::Invalid(fields) if fields.len() == 1 => f.write_str(fields.values().next().map(String::as_str).unwrap_or_default()),
+            AppError::Invalid(_) => f.write_str("Please correct the highlighted fields."),
+            AppError::Rejected(m) | AppError::Conflict(m) => f.write_str(m),
+            AppError::RateLimited(m) => write!(f, "Too many attempts. {m}"),
+            AppError::Unauthenticated => f.write_str("Sign in to continue."),
+            AppError::Forbidden => f.write_str("You are not allowed to do that."),
+            AppError::NotFound => f.write_str("Not found."),
+            AppError::Internal(_) => f.write_str("Something went wrong on our side. Please try again."),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl AppError {
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Invalid(fields) => fields.get(name).cloned(),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => AppError::Rejected(format!("Malformed request: {m}")),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<backend::ShopError> for AppError {
+    fn from(e: backend::ShopError) -> Self {
+        use backend::ShopError as S;
+        // Set the HTTP status of the response this error ends up in.
+        if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            opts.set_status(e.status());
+        }
+        match e {
+            S::Invalid(f) => AppError::Invalid(f.0),
+            S::Rejected(m) => AppError::Rejected(m),
+            S::Unauthenticated => AppError::Unauthenticated,
+            S::Forbidden => AppError::Forbidden,
+            S::NotFound => AppError::NotFound,
+            S::Conflict(m) => AppError::Conflict(m),
+            S::RateLimited(m) => AppError::RateLimited(m),
+            S::Internal(m) => {
+                tracing::error!(error = %m, "internal error in a server function");
+                AppError::Internal(String::new())
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The cart: change quantities, remove lines, see the subtotal, go to checkout.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::api::catalog::list_products;
+use crate::components::{EmptyState, ErrorNotice, Skeleton};
+use crate::state::cart::CartStore;
+use domain::format_cents;
+use domain::views::ProductView;
+
+#[component]
+pub fn CartPage() -> impl IntoView {
+    let cart = expect_context::<CartStore>();
+    let products = Resource::new(|| (), |_| list_products(String::new(), String::new()));
+    view! {
+        <Title text="Cart" />
+        <h1 class="mb-6 text-3xl font-bold tracking-tight">"Your cart"</h1>
+        <Suspense fallback=|| view! { <Skeleton rows=2 /> }>
+            {move || Suspend::new(async move {
+                let catalog = match products.await {
+                    Ok(c) => c,
+                    Err(e) => return view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                };
+                let find = {
+                    let catalog = catalog.clone();
+                    move |id: &str| catalog.iter().find(|p| p.id == id).cloned()
+                };
+                let subtotal = {
+                    let find = find.clone();
+                    Signal::derive(move || cart.cart.with(|c| c.subtotal_cents(|id| find(id).map(|p| p.price_cents))))
+                };
+                view! {
+                    <Show
+                        when=move || cart.cart.with(|c| !c.lines.is_empty())
+                        fallback=|| view! { <EmptyState title="Your cart is empty" body="Find something you like in the catalog." href="/products" cta="Browse products" /> }
+                    >
+                        <div class="grid gap-8 lg:grid-cols-[1fr_20rem]">
+                            <ul class="divide-y divide-slate-200 rounded-2xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
+                                <For
+                                    each=move || cart.cart.get().lines
+                                    key=|l| l.product_id.clone()
+                                    children={
+                                        let find = find.clone();
+                                        move |line| {
+                                            let product = find(&line.product_id);
+                                            view! { <CartLineRow product_id=line.product_id.clone() product=product /> }
+                                        }
+                                    }
+                                />
+                            </ul>
+                            <aside class="h-fit rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
+                                <div class="flex justify-between text-sm">
+                                    <span>"Subtotal"</span>
+                                    <span class="font-semibold" data-testid="subtotal">{move || format_cents(subtotal.get())}</span>
+                                </div>
+                                <p class="mt-1 text-xs text-slate-500">"Prices are confirmed at checkout."</p>
+                                <A href="/checkout" attr:class="mt-4 block rounded-lg bg-indigo-600 px-4 py-2.5 text-center text-sm font-semibold text-white hover:bg-indigo-500">
+                                    "Checkout"
+                                </A>
+                            </aside>
+                        </div>
+                    </Show>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CartLineRow(product_id: String, product: Option<ProductView>) -> impl IntoView {
+    let cart = expect_context::<CartStore>();
+    let id = product_id.clone();
+    let quantity = Signal::derive(move || cart.cart.with(|c| c.quantity_of(&id)));
+    let (name, price, image, stock) = match &product {
+        Some(p) => (p.name.clone(), p.price_cents, p.image.clone(), p.stock),
+        None => (format!("Unavailable product ({product_id})"), 0, String::new(), 0),
+    };
+    let (id_change, id_remove) = (product_id.clone(), product_id.clone());
+    let max = stock.clamp(1, domain::cart::MAX_QUANTITY);
+    view! {
+        <li class="flex items-center gap-4 p-4" data-testid="cart-line">
+            {(!image.is_empty()).then(|| view! { <img src=image.clone() alt="" width="80" height="60" class="h-15 w-20 rounded-lg object-cover" /> })}
+            <div class="flex-1">
+                <p class="font-medium">{name.clone()}</p>
+                <p class="text-sm text-slate-500">{format_cents(price)}" each"</p>
+            </div>
+            <form method="post" action="/api/set_cart_quantity" class="flex items-center gap-2" on:submit=|ev| ev.prevent_default()>
+                <input type="hidden" name="product_id" value=product_id.clone() />
+                <label class="sr-only" for=format!("qty-{product_id}")>{format!("Quantity of {name}")}</label>
+                <input
+                    id=format!("qty-{product_id}")
+                    name="quantity"
+                    type="number"
+                    min="1"
+                    max=max
+                    prop:value=move || quantity.get().to_string()
+                    value=move || quantity.get().to_string()
+                    on:change=move |ev| {
+                        let q = event_target_value(&ev).parse::<i64>().unwrap_or(1).clamp(1, max);
+                        cart.set_quantity(&id_change, q);
+                    }
+                    class="w-20 rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950"
+                />
+                <noscript>
+                    <button type="submit" class="text-sm font-medium text-indigo-600">"Update"</button>
+                </noscript>
+            </form>
+            <span class="w-24 text-right font-semibold">{move || format_cents(price * quantity.get())}</span>
+            <form method="post" action="/api/set_cart_quantity" on:submit=move |ev| { ev.prevent_default(); cart.set_quantity(&id_remove, 0); }>
+                <input type="hidden" name="product_id" value=product_id.clone() />
+                <input type="hidden" name="quantity" value="0" />
+                <button type="submit" aria-label=format!("Remove {name} from cart") class="rounded-lg p-2 text-slate-400 hover:bg-slate-100 hover:text-rose-600 dark:hover:bg-slate-800">
+                    <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M6 7h12M9 7V4h6v3m-8 0 1 13h8l1-13" /></svg>
+                </button>
+            </form>
+        </li>
+    }
+}

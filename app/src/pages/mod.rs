@@ -1,0 +1,35 @@
+//! One module per page.
+
+pub mod auth;
+pub mod cart;
+pub mod checkout;
+pub mod orders;
+pub mod products;
+pub mod staff;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
+
+use crate::components::EmptyState;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        opts.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found" />
+        <EmptyState title="Page not found" body="The page you are looking for does not exist." href="/products" cta="Browse products" />
+    }
+}
+
+/// Sends a signed-out visitor to the sign-in page, and back here afterwards.
+#[component]
+pub fn ToLogin() -> impl IntoView {
+    let location = use_location();
+    let next = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked().trim_start_matches('?').is_empty().then(String::new).unwrap_or_else(|| format!("?{}", location.search.get_untracked().trim_start_matches('?'))));
+    view! { <Redirect path=format!("/login?next={}", crate::api::account::urlencode(&next)) /> }
+}

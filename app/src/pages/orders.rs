@@ -1,0 +1,393 @@
+//! `/orders` (the shopper's orders, live) and `/orders/:id` (one order with its timeline).
+//!
+//! Live events are applied in place: a new order is fetched and put at the top, a status
+//! change flips the badge of its row. An event whose `order_version` was already applied is
+//! ignored, so duplicates (at-least-once delivery) and resyncs are harmless.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::orders::{get_order, list_orders, ChangeStatus};
+use crate::components::{format_time, EmptyState, ErrorNotice, Skeleton, StatusBadge};
+use crate::error::AppError;
+use crate::pages::ToLogin;
+use crate::state::live::{ConnectionIndicator, Live, LiveMsg};
+use crate::state::toast::{use_toasts, Tone};
+use crate::CurrentUser;
+use domain::event::VersionTracker;
+use domain::views::OrderSummary;
+use domain::{format_cents, Actor, EventType, OrderStatus};
+
+/// One row of a live order list: the status and version can change in place.
+#[derive(Clone)]
+pub struct OrderRow {
+    pub order: OrderSummary,
+    pub status: RwSignal<OrderStatus>,
+    pub version: RwSignal<i64>,
+}
+
+impl OrderRow {
+    pub fn new(order: OrderSummary) -> Self {
+        OrderRow { status: RwSignal::new(order.status), version: RwSignal::new(order.version), order }
+    }
+}
+
+/// A list of orders kept current by live events. Used by `/orders` and by the staff feed.
+#[derive(Clone, Copy)]
+pub struct LiveOrders {
+    pub rows: RwSignal<Vec<OrderRow>>,
+    seen: StoredValue<VersionTracker>,
+}
+
+impl LiveOrders {
+    pub fn new() -> Self {
+        LiveOrders { rows: RwSignal::new(vec![]), seen: StoredValue::new(VersionTracker::default()) }
+    }
+
+    pub fn replace(&self, orders: Vec<OrderSummary>) {
+        self.seen.update_value(|t| orders.iter().for_each(|o| t.observe(&o.id, o.version)));
+        self.rows.set(orders.into_iter().map(OrderRow::new).collect());
+    }
+
+    /// Applies a status change in place. Returns false if the event is old or the order unknown.
+    pub fn apply_status(&self, order_id: &str, status: OrderStatus, version: i64) -> bool {
+        let fresh = self.seen.try_update_value(|t| t.accept(order_id, version)).unwrap_or(false);
+        if !fresh {
+            return false;
+        }
+        self.rows.with_untracked(|rows| match rows.iter().find(|r| r.order.id == order_id) {
+            Some(r) => {
+                r.status.set(status);
+                r.version.set(version);
+                true
+            }
+            None => false,
+        })
+    }
+
+    pub fn insert_top(&self, order: OrderSummary) {
+        self.seen.update_value(|t| t.observe(&order.id, order.version));
+        self.rows.update(|rows| {
+            if !rows.iter().any(|r| r.order.id == order.id) {
+                rows.insert(0, OrderRow::new(order));
+            }
+        });
+    }
+
+    pub fn contains(&self, order_id: &str) -> bool {
+        self.rows.with_untracked(|rows| rows.iter().any(|r| r.order.id == order_id))
+    }
+}
+
+impl Default for LiveOrders {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Subscribes `list` to live events. `all` is the staff view; `filter` the status shown.
+pub fn follow_live(list: LiveOrders, filter: Signal<Option<OrderStatus>>, refetch: impl Fn() + 'static, staff: bool) {
+    let live = expect_context::<Live>();
+    let toasts = use_toasts();
+    live.listen(move |msg| match msg {
+        LiveMsg::Resync => refetch(),
+        LiveMsg::Event(e) => {
+            let short = short_id(&e.order_id);
+            match e.kind {
+                EventType::OrderCreated => {
+                    if list.contains(&e.order_id) {
+                        return;
+                    }
+                    let wanted = filter.get_untracked().is_none_or(|f| f == e.status);
+                    let toast = if staff {
+                        format!("New order {short}: {}", format_cents(e.total_cents))
+                    } else {
+                        format!("Order {short} placed: {}", format_cents(e.total_cents))
+                    };
+                    toasts.push(Tone::Success, toast);
+                    if wanted {
+                        let id = e.order_id.clone();
+                        leptos::task::spawn_local(async move {
+                            if let Ok(detail) = get_order(id).await {
+                                list.insert_top(detail.order);
+                            }
+                        });
+                    }
+                }
+                EventType::OrderStatusChanged => {
+                    if list.apply_status(&e.order_id, e.status, e.order_version) {
+                        toasts.push(Tone::Info, format!("Order {short} is now {}.", e.status.label()));
+                    }
+                }
+            }
+        }
+    });
+}
+
+pub fn short_id(id: &str) -> String {
+    format!("#{}", &id[id.len().saturating_sub(6)..])
+}
+
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let CurrentUser(user) = expect_context::<CurrentUser>();
+    view! {
+        <Title text="Your orders" />
+        <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(_)) => view! { <Orders /> }.into_any(),
+                    _ => view! { <ToLogin /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Orders() -> impl IntoView {
+    let query = use_query_map();
+    let status_q = move || query.read().get("status").unwrap_or_default();
+    let page_q = move || query.read().get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1);
+    let orders = Resource::new(move || (status_q(), page_q()), |(s, p)| list_orders(Some(s), Some(p), Some(false)));
+    let list = LiveOrders::new();
+    let filter = Signal::derive(move || status_q().parse::<OrderStatus>().ok());
+    follow_live(list, filter, move || orders.refetch(), false);
+
+    view! {
+        <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
+            <h1 class="text-3xl font-bold tracking-tight">"Your orders"</h1>
+            <ConnectionIndicator />
+        </div>
+        <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
+            {move || Suspend::new(async move {
+                let page = match orders.await {
+                    Ok(p) => p,
+                    Err(AppError::Unauthenticated) => return view! { <ToLogin /> }.into_any(),
+                    Err(e) => return view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                };
+                list.replace(page.orders.clone());
+                let current = status_q();
+                let total: u64 = page.counts.iter().map(|(_, n)| n).sum();
+                view! {
+                    <nav aria-label="Filter by status" class="mb-4 flex flex-wrap gap-2 text-sm">
+                        <FilterChip href="/orders".to_owned() label=format!("All ({total})") active=current.is_empty() />
+                        {page.counts.iter().map(|(st, n)| view! {
+                            <FilterChip href=format!("/orders?status={}", st.as_str()) label=format!("{} ({n})", st.label()) active=current == st.as_str() />
+                        }).collect_view()}
+                    </nav>
+                    <Show
+                        when=move || list.rows.with(|r| !r.is_empty())
+                        fallback=|| view! { <EmptyState title="No orders yet" body="When you place an order it shows up here and updates live." href="/products" cta="Start shopping" /> }
+                    >
+                        <ul class="space-y-4" data-testid="order-list">
+                            <For each=move || list.rows.get() key=|r| r.order.id.clone() let:row>
+                                <OrderCard row=row staff=false />
+                            </For>
+                        </ul>
+                    </Show>
+                    <Pager page=page.page pages=page.pages status=current.clone() />
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn FilterChip(href: String, label: String, active: bool) -> impl IntoView {
+    view! {
+        <a
+            href=href
+            aria-current=active.then_some("page")
+            class=if active { "rounded-full bg-indigo-600 px-3 py-1 font-medium text-white" } else { "rounded-full bg-white px-3 py-1 font-medium text-slate-600 ring-1 ring-slate-200 hover:bg-slate-100 dark:bg-slate-900 dark:text-slate-300 dark:ring-slate-700 dark:hover:bg-slate-800" }
+        >
+            {label}
+        </a>
+    }
+}
+
+#[component]
+fn Pager(page: u64, pages: u64, status: String) -> impl IntoView {
+    let link = move |p: u64| if status.is_empty() { format!("/orders?page={p}") } else { format!("/orders?status={status}&page={p}") };
+    (pages > 1).then(|| {
+        view! {
+            <nav aria-label="Pages" class="mt-6 flex items-center justify-center gap-4 text-sm">
+                {(page > 1).then(|| view! { <a href=link(page - 1) class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"← Newer"</a> })}
+                <span>{format!("Page {page} of {pages}")}</span>
+                {(page < pages).then(|| view! { <a href=link(page + 1) class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Older →"</a> })}
+            </nav>
+        }
+    })
+}
+
+/// One order in a list; staff get the allowed next statuses as buttons.
+#[component]
+pub fn OrderCard(row: OrderRow, staff: bool) -> impl IntoView {
+    let OrderRow { order, status, version } = row;
+    let id = order.id.clone();
+    view! {
+        <li data-testid="order-card" data-order-id=order.id.clone() class="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <div class="flex flex-wrap items-center justify-between gap-2">
+                <div>
+                    <A href=format!("/orders/{}", order.id) attr:class="font-semibold hover:underline">{format!("Order {}", short_id(&order.id))}</A>
+                    <p class="text-xs text-slate-500">
+                        {format_time(order.created_at_ms)}
+                        {staff.then(|| format!(" · {}", order.customer))}
+                    </p>
+                </div>
+                <div class="flex items-center gap-3">
+                    <StatusBadge status=status />
+                    <span class="font-semibold" data-testid="order-total">{format_cents(order.total_cents)}</span>
+                </div>
+            </div>
+            <ul class="mt-3 space-y-1 text-sm text-slate-600 dark:text-slate-300">
+                {order.items.iter().map(|i| view! {
+                    <li class="flex justify-between">
+                        <span>{format!("{} × {}", i.product_name, i.quantity)}</span>
+                        <span>{format_cents(i.line_total_cents)}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+            {staff.then(|| view! { <StatusButtons order_id=id.clone() status=status version=version actor=Actor::Staff /> })}
+        </li>
+    }
+}
+
+/// Buttons for the transitions `actor` may make; each is a form that also works without WASM.
+#[component]
+pub fn StatusButtons(order_id: String, status: RwSignal<OrderStatus>, version: RwSignal<i64>, actor: Actor) -> impl IntoView {
+    let action = ServerAction::<ChangeStatus>::new();
+    let toasts = use_toasts();
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(s)) => {
+            status.set(s.status);
+            version.set(s.version);
+        }
+        Some(Err(e)) => toasts.push(Tone::Error, e.to_string()),
+        None => {}
+    });
+    view! {
+        <div class="mt-4 flex flex-wrap gap-2">
+            {move || {
+                let id = order_id.clone();
+                status.get().next_for(actor).into_iter().map(|to| {
+                    let id = id.clone();
+                    let label = if to == OrderStatus::Cancelled { "Cancel order".to_owned() } else { format!("Mark {}", to.label().to_lowercase()) };
+                    let tone = if to == OrderStatus::Cancelled {
+                        "rounded-lg px-3 py-1.5 text-sm font-medium text-rose-700 ring-1 ring-rose-200 hover:bg-rose-50 disabled:opacity-50 dark:text-rose-300 dark:ring-rose-900 dark:hover:bg-rose-950"
+                    } else {
+                        "rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-50 dark:bg-white dark:text-slate-900 dark:hover:bg-slate-200"
+                    };
+                    view! {
+                        <ActionForm action=action>
+                            <input type="hidden" name="id" value=id.clone() />
+                            <input type="hidden" name="status" value=to.as_str() />
+                            <input type="hidden" name="version" value=move || version.get().to_string() prop:value=move || version.get().to_string() />
+                            <button type="submit" class=tone disabled=move || action.pending().get() aria-label=format!("{label}, order {}", short_id(&id))>
+                                {label.clone()}
+                            </button>
+                        </ActionForm>
+                    }
+                }).collect_view()
+            }}
+        </div>
+    }
+}
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let CurrentUser(user) = expect_context::<CurrentUser>();
+    view! {
+        <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(u)) => view! { <OrderDetailView staff=u.is_staff /> }.into_any(),
+                    _ => view! { <ToLogin /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OrderDetailView(staff: bool) -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let placed = query.read_untracked().get("placed").is_some();
+    let detail = Resource::new(id, get_order);
+    let live = expect_context::<Live>();
+    live.listen(move |msg| {
+        let refetch = match msg {
+            LiveMsg::Resync => true,
+            LiveMsg::Event(e) => e.order_id == id(),
+        };
+        if refetch {
+            detail.refetch();
+        }
+    });
+    view! {
+        <Title text="Order" />
+        <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
+            {move || Suspend::new(async move {
+                let d = match detail.await {
+                    Ok(d) => d,
+                    Err(AppError::Unauthenticated) => return view! { <ToLogin /> }.into_any(),
+                    Err(AppError::NotFound) => return view! { <EmptyState title="Order not found" body="There is no such order in your account." href="/orders" cta="Your orders" /> }.into_any(),
+                    Err(e) => return view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                };
+                let status = RwSignal::new(d.order.status);
+                let version = RwSignal::new(d.order.version);
+                let actor = if staff { Actor::Staff } else { Actor::Owner };
+                let s = d.shipping.clone();
+                view! {
+                    {placed.then(|| view! {
+                        <div role="status" class="mb-6 rounded-xl border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-100" data-testid="order-confirmation">
+                            "Thank you! Your order is placed. This page updates live as it moves along."
+                        </div>
+                    })}
+                    <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
+                        <h1 class="text-3xl font-bold tracking-tight">{format!("Order {}", short_id(&d.order.id))}</h1>
+                        <div class="flex items-center gap-3"><ConnectionIndicator /><StatusBadge status=status /></div>
+                    </div>
+                    <div class="grid gap-6 lg:grid-cols-[1fr_18rem]">
+                        <section class="rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900" aria-label="Items">
+                            <table class="w-full text-sm">
+                                <thead class="text-left text-slate-500"><tr><th class="pb-2 font-medium">"Item"</th><th class="pb-2 text-right font-medium">"Qty"</th><th class="pb-2 text-right font-medium">"Price"</th><th class="pb-2 text-right font-medium">"Total"</th></tr></thead>
+                                <tbody class="divide-y divide-slate-200 dark:divide-slate-800">
+                                    {d.order.items.iter().map(|i| view! {
+                                        <tr><td class="py-2">{i.product_name.clone()}</td><td class="py-2 text-right">{i.quantity}</td><td class="py-2 text-right">{format_cents(i.unit_price_cents)}</td><td class="py-2 text-right">{format_cents(i.line_total_cents)}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                                <tfoot><tr><td colspan="3" class="pt-3 font-semibold">"Total"</td><td class="pt-3 text-right font-semibold" data-testid="order-total">{format_cents(d.order.total_cents)}</td></tr></tfoot>
+                            </table>
+                            <StatusButtons order_id=d.order.id.clone() status=status version=version actor=actor />
+                        </section>
+                        <aside class="space-y-6">
+                            <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-label="Shipping">
+                                <h2 class="mb-2 font-semibold">"Ship to"</h2>
+                                <address class="not-italic text-slate-600 dark:text-slate-300">
+                                    {format!("{} {}", s.first_name, s.last_name)}<br />{s.address.clone()}<br />{format!("{}, {} {}", s.city, s.state, s.zip)}<br />{s.email.clone()}
+                                </address>
+                            </section>
+                            <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-label="Timeline">
+                                <h2 class="mb-3 font-semibold">"Timeline"</h2>
+                                <ol class="space-y-3 border-l border-slate-200 pl-4 dark:border-slate-700" data-testid="timeline">
+                                    {d.history.iter().map(|h| view! {
+                                        <li class="relative">
+                                            <span class="absolute -left-[21px] top-1 h-2.5 w-2.5 rounded-full bg-indigo-500" aria-hidden="true"></span>
+                                            <p class="font-medium">{h.status.label()}</p>
+                                            <p class="text-xs text-slate-500">{format_time(h.at_ms)}</p>
+                                        </li>
+                                    }).collect_view()}
+                                </ol>
+                            </section>
+                        </aside>
+                    </div>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,138 @@
+//! The catalog: a searchable, filterable grid of product cards.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::catalog::{list_categories, list_products};
+use crate::components::{ErrorNotice, Skeleton};
+use crate::state::cart::CartStore;
+use crate::state::toast::{use_toasts, Tone};
+use domain::format_cents;
+use domain::views::ProductView;
+
+#[component]
+pub fn ProductsPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").unwrap_or_default();
+    let category = move || query.read().get("category").unwrap_or_default();
+    let products = Resource::new(move || (q(), category()), |(q, c)| list_products(q, c));
+    let categories = Resource::new(|| (), |_| list_categories());
+
+    view! {
+        <Title text="Products" />
+        <div class="mb-6 flex flex-col gap-4 sm:flex-row sm:items-end sm:justify-between">
+            <div>
+                <h1 class="text-3xl font-bold tracking-tight">"Products"</h1>
+                <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Everyday tech and home goods, shipped fast. Stock updates live."</p>
+            </div>
+            <Form method="GET" action="/products" attr:role="search" attr:class="flex gap-2">
+                <input
+                    type="search"
+                    name="q"
+                    aria-label="Search products"
+                    placeholder="Search…"
+                    prop:value=q
+                    value=q
+                    class="w-44 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 sm:w-56 dark:border-slate-700 dark:bg-slate-900"
+                />
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let cats = categories.await.unwrap_or_default();
+                        let current = category();
+                        view! {
+                            <select
+                                name="category"
+                                aria-label="Category"
+                                class="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm dark:border-slate-700 dark:bg-slate-900"
+                            >
+                                <option value="" selected=current.is_empty()>"All categories"</option>
+                                {cats.into_iter().map(|c| {
+                                    let selected = c == current;
+                                    view! { <option value=c.clone() selected=selected>{c.clone()}</option> }
+                                }).collect_view()}
+                            </select>
+                        }
+                    })}
+                </Suspense>
+                <button type="submit" class="rounded-lg bg-slate-900 px-4 py-2 text-sm font-semibold text-white hover:bg-slate-700 dark:bg-white dark:text-slate-900 dark:hover:bg-slate-200">
+                    "Search"
+                </button>
+            </Form>
+        </div>
+        <Suspense fallback=|| view! { <Skeleton rows=4 /> }>
+            {move || Suspend::new(async move {
+                match products.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700">
+                            "No products match your search. "
+                            <a href="/products" class="font-semibold text-indigo-600 hover:underline dark:text-indigo-400">"Show all products"</a>
+                        </p>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="grid grid-cols-1 gap-6 sm:grid-cols-2 lg:grid-cols-3" data-testid="product-grid">
+                            {list.into_iter().map(|p| view! { <ProductCard product=p /> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProductCard(product: ProductView) -> impl IntoView {
+    let cart = expect_context::<CartStore>();
+    let toasts = use_toasts();
+    let ProductView { id, name, description, category, price_cents, stock, image } = product;
+    let out_of_stock = stock <= 0;
+    let stock_note = match stock {
+        s if s <= 0 => Some("Out of stock".to_owned()),
+        s if s <= 5 => Some(format!("Only {s} left")),
+        _ => None,
+    };
+    let label = format!("Add {name} to cart");
+    let (id_for_add, name_for_add) = (id.clone(), name.clone());
+    let card_id = id.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let have = cart.cart.with_untracked(|c| c.quantity_of(&id_for_add));
+        if have >= stock {
+            toasts.push(Tone::Error, format!("Only {stock} of {name_for_add} in stock."));
+            return;
+        }
+        cart.add(&id_for_add, 1);
+        toasts.push(Tone::Success, format!("Added {name_for_add} to your cart."));
+    };
+    view! {
+        <li data-testid="product-card" data-product-id=card_id class="group flex flex-col overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm transition hover:shadow-md dark:border-slate-800 dark:bg-slate-900">
+            <img src=image alt=name.clone() width="400" height="300" loading="lazy" decoding="async" class="aspect-[4/3] w-full bg-slate-100 object-cover dark:bg-slate-800" />
+            <div class="flex flex-1 flex-col gap-2 p-4">
+                <div class="flex items-start justify-between gap-2">
+                    <h2 class="font-semibold leading-snug">{name.clone()}</h2>
+                    <span class="shrink-0 text-base font-semibold" data-testid="price">{format_cents(price_cents)}</span>
+                </div>
+                <p class="text-xs font-medium uppercase tracking-wide text-indigo-600 dark:text-indigo-400">{category}</p>
+                <p class="flex-1 text-sm text-slate-600 dark:text-slate-400">{description}</p>
+                <div class="mt-2 flex items-center justify-between gap-2">
+                    <span data-testid="stock" class=if out_of_stock { "text-sm font-medium text-rose-600 dark:text-rose-400" } else { "text-sm font-medium text-amber-600 dark:text-amber-400" }>
+                        {stock_note}
+                    </span>
+                    <form method="post" action="/api/add_to_cart" on:submit=on_submit>
+                        <input type="hidden" name="product_id" value=id.clone() />
+                        <button
+                            type="submit"
+                            aria-label=label
+                            disabled=out_of_stock
+                            class="rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:cursor-not-allowed disabled:bg-slate-300 disabled:text-slate-500 dark:disabled:bg-slate-700 dark:disabled:text-slate-400"
+                        >
+                            {if out_of_stock { "Sold out" } else { "Add to cart" }}
+                        </button>
+                    </form>
+                </div>
+            </div>
+        </li>
+    }
+}

@@ -1,0 +1,199 @@
+//! The live connection to `/ws`: connection state for the indicator, and a fan-out of server
+//! messages to whichever page is listening.
+//!
+//! Reconnects with capped exponential backoff and jitter. Every (re)connect is announced to the
+//! listeners as [`LiveMsg::Resync`], so pages refetch and nothing that happened while the socket
+//! was away is missed; duplicates are harmless because pages ignore old `order_version`s.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+
+use domain::OrderEvent;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnState {
+    /// Not signed in: no live updates.
+    Idle,
+    Connecting,
+    Live,
+    Reconnecting,
+    Offline,
+}
+
+impl ConnState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnState::Idle => "idle",
+            ConnState::Connecting => "connecting",
+            ConnState::Live => "live",
+            ConnState::Reconnecting => "reconnecting",
+            ConnState::Offline => "offline",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnState::Idle => "Not connected",
+            ConnState::Connecting => "Connecting…",
+            ConnState::Live => "Live",
+            ConnState::Reconnecting => "Reconnecting…",
+            ConnState::Offline => "Offline",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum LiveMsg {
+    Event(OrderEvent),
+    /// Refetch: just (re)connected, or the server dropped messages for this socket.
+    Resync,
+}
+
+type Listener = Rc<dyn Fn(&LiveMsg)>;
+
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub state: RwSignal<ConnState>,
+    listeners: StoredValue<Vec<(u64, Listener)>, LocalStorage>,
+    next_id: StoredValue<u64>,
+}
+
+impl Live {
+    pub fn provide() -> Live {
+        let live = Live { state: RwSignal::new(ConnState::Idle), listeners: StoredValue::new_local(vec![]), next_id: StoredValue::new(1) };
+        provide_context(live);
+        live
+    }
+
+    /// Calls `f` for every message while the calling component lives.
+    pub fn listen(&self, f: impl Fn(&LiveMsg) + 'static) {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        self.listeners.update_value(|l| l.push((id, Rc::new(f))));
+        let listeners = self.listeners;
+        on_cleanup(move || {
+            listeners.try_update_value(|l| l.retain(|(i, _)| *i != id));
+        });
+    }
+
+    #[allow(dead_code)]
+    fn dispatch(&self, msg: &LiveMsg) {
+        // Clone the list first: a listener may register or unregister others.
+        let current: Vec<Listener> = self.listeners.with_value(|l| l.iter().map(|(_, f)| f.clone()).collect());
+        for f in current {
+            f(msg);
+        }
+    }
+
+    /// Opens the socket and keeps it open (browser only).
+    #[cfg(feature = "hydrate")]
+    pub fn connect(self) {
+        if self.state.get_untracked() != ConnState::Idle {
+            return;
+        }
+        self.state.set(ConnState::Connecting);
+        leptos::task::spawn_local(run(self));
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn connect(self) {}
+}
+
+/// Delay before reconnect attempt `n` (1-based): 0.5 s doubling to at most 15 s, with ±50 % jitter.
+pub fn backoff_ms(attempt: u32, random01: f64) -> u32 {
+    let base = 500f64 * 2f64.powi(attempt.saturating_sub(1).min(10) as i32);
+    let capped = base.min(15_000.0);
+    (capped * (0.5 + random01.clamp(0.0, 1.0))) as u32
+}
+
+#[cfg(feature = "hydrate")]
+async fn run(live: Live) {
+    use domain::ServerMessage;
+    use futures::{FutureExt, StreamExt};
+    use gloo_net::websocket::{futures::WebSocket, Message};
+
+    let Some(location) = web_sys::window().map(|w| w.location()) else { return };
+    let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
+    let url = format!("{scheme}://{}/ws", location.host().unwrap_or_default());
+    let mut attempt: u32 = 0;
+    loop {
+        if let Ok(ws) = WebSocket::open(&url) {
+            let (_write, mut read) = ws.split();
+            loop {
+                // The server sends a heartbeat every 15 s; 40 s of silence means a dead link.
+                let next = read.next().fuse();
+                let timeout = gloo_timers::future::TimeoutFuture::new(40_000).fuse();
+                futures::pin_mut!(next, timeout);
+                let msg = futures::select! {
+                    m = next => m,
+                    _ = timeout => None,
+                };
+                let Some(Ok(Message::Text(text))) = msg else { break };
+                match serde_json::from_str::<ServerMessage>(&text) {
+                    Ok(ServerMessage::Hello { .. }) => {
+                        attempt = 0;
+                        live.state.set(ConnState::Live);
+                        live.dispatch(&LiveMsg::Resync);
+                    }
+                    Ok(ServerMessage::Event { event }) => live.dispatch(&LiveMsg::Event(event)),
+                    Ok(ServerMessage::Resync) => live.dispatch(&LiveMsg::Resync),
+                    Ok(ServerMessage::Heartbeat) => {}
+                    Err(e) => leptos::logging::warn!("ignoring unreadable live message: {e}"),
+                }
+            }
+        }
+        attempt += 1;
+        live.state.set(if attempt > 6 { ConnState::Offline } else { ConnState::Reconnecting });
+        let delay = backoff_ms(attempt, js_sys::Math::random());
+        gloo_timers::future::TimeoutFuture::new(delay).await;
+    }
+}
+
+/// The Live / Reconnecting / Offline indicator, announced to screen readers.
+#[component]
+pub fn ConnectionIndicator() -> impl IntoView {
+    let live = expect_context::<Live>();
+    let state = live.state;
+    view! {
+        <span
+            data-testid="connection-status"
+            data-state=move || state.get().as_str()
+            role="status"
+            aria-live="polite"
+            class=move || {
+                let tone = match state.get() {
+                    ConnState::Live => "bg-emerald-50 text-emerald-700 ring-emerald-600/20 dark:bg-emerald-950 dark:text-emerald-300",
+                    ConnState::Reconnecting | ConnState::Connecting => "bg-amber-50 text-amber-700 ring-amber-600/20 dark:bg-amber-950 dark:text-amber-300",
+                    ConnState::Offline => "bg-rose-50 text-rose-700 ring-rose-600/20 dark:bg-rose-950 dark:text-rose-300",
+                    ConnState::Idle => "hidden",
+                };
+                format!("inline-flex items-center gap-1.5 rounded-full px-2.5 py-1 text-xs font-medium ring-1 ring-inset {tone}")
+            }
+        >
+            <span
+                aria-hidden="true"
+                class=move || {
+                    let dot = match state.get() {
+                        ConnState::Live => "bg-emerald-500 animate-pulse",
+                        ConnState::Reconnecting | ConnState::Connecting => "bg-amber-500",
+                        _ => "bg-rose-500",
+                    };
+                    format!("h-2 w-2 rounded-full {dot}")
+                }
+            ></span>
+            {move || state.get().label()}
+        </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_grows_caps_and_jitters() {
+        assert_eq!(super::backoff_ms(1, 0.5), 500);
+        assert_eq!(super::backoff_ms(2, 0.5), 1000);
+        assert_eq!(super::backoff_ms(20, 0.5), 15_000);
+        assert_eq!(super::backoff_ms(20, 1.0), 22_500);
+        assert_eq!(super::backoff_ms(1, 0.0), 250);
+    }
+}

@@ -1,0 +1,90 @@
+//! The product list, cached in memory and invalidated whenever stock changes.
+//!
+//! Invalidation happens on this instance right after a commit that changed stock, and on every
+//! instance when the order event arrives from Kafka (the consumer calls [`CatalogCache::invalidate`]),
+//! so the stock a page shows is never older than the last checkout it could know of.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::entities::product;
+use crate::ShopError;
+use domain::views::ProductView;
+
+#[derive(Clone, Default)]
+pub struct CatalogCache {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    generation: AtomicU64,
+    products: RwLock<Option<(u64, Arc<Vec<ProductView>>)>>,
+}
+
+impl CatalogCache {
+    pub fn invalidate(&self) {
+        self.inner.generation.fetch_add(1, Ordering::SeqCst);
+        *self.inner.products.write().expect("catalog lock") = None;
+    }
+
+    /// All products, from the cache or the database.
+    pub async fn all(&self, db: &DatabaseConnection) -> Result<Arc<Vec<ProductView>>, ShopError> {
+        let generation = self.inner.generation.load(Ordering::SeqCst);
+        if let Some((g, list)) = self.inner.products.read().expect("catalog lock").as_ref() {
+            if *g == generation {
+                return Ok(list.clone());
+            }
+        }
+        let list = Arc::new(load(db).await?);
+        // Only keep what we read if nothing invalidated the cache while we were reading.
+        let mut slot = self.inner.products.write().expect("catalog lock");
+        if self.inner.generation.load(Ordering::SeqCst) == generation {
+            *slot = Some((generation, list.clone()));
+        }
+        Ok(list)
+    }
+}
+
+fn view(p: product::Model) -> ProductView {
+    ProductView {
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        category: p.category,
+        price_cents: p.price_cents,
+        stock: p.stock as i64,
+        image: p.image,
+    }
+}
+
+async fn load(db: &DatabaseConnection) -> Result<Vec<ProductView>, ShopError> {
+    Ok(product::Entity::find().order_by_asc(product::Column::Category).order_by_asc(product::Column::Name).all(db).await?.into_iter().map(view).collect())
+}
+
+/// Products below the threshold, lowest stock first (for staff).
+pub async fn low_stock(db: &DatabaseConnection, threshold: i32) -> Result<Vec<ProductView>, ShopError> {
+    Ok(product::Entity::find()
+        .filter(product::Column::Stock.lt(threshold))
+        .order_by_asc(product::Column::Stock)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect())
+}
+
+/// Filters a product list by a free-text query (name, description, category) and a category.
+pub fn filter(products: &[ProductView], query: &str, category: &str) -> Vec<ProductView> {
+    let q = query.trim().to_lowercase();
+    products
+        .iter()
+        .filter(|p| category.is_empty() || p.category.eq_ignore_ascii_case(category))
+        .filter(|p| {
+            q.is_empty() || p.name.to_lowercase().contains(&q) || p.description.to_lowercase().contains(&q) || p.category.to_lowercase().contains(&q)
+        })
+        .cloned()
+        .collect()
+}

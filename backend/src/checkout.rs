@@ -1,0 +1,222 @@
+//! Checkout: one database transaction that prices the order from the database, takes the stock
+//! with a conditional update that can never go below zero, and writes the order, its items, its
+//! first status-history row and the outbox event. Nothing is written if any step fails.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+
+use crate::entities::{order, order_item, order_status_history, product};
+use crate::orders::{load_summaries, to_summary_with_items};
+use crate::{new_id, now_ms, rfc3339, Shop, ShopError};
+use domain::pricing::{price_order, ProductSnapshot};
+use domain::validation::{parse_cart_lines, validate_shipping, FieldErrors, Shipping};
+use domain::views::PlacedOrder;
+use domain::{EventType, OrderEvent, OrderStatus, EVENT_SCHEMA_VERSION};
+
+#[derive(Debug, Clone)]
+pub struct CheckoutRequest {
+    pub shipping: Shipping,
+    /// `product-id:quantity,…` as the form submits it. Prices are never part of the request.
+    pub cart: String,
+    /// One per checkout form: resubmitting the same form yields the same order.
+    pub idempotency_key: String,
+}
+
+pub fn is_valid_idempotency_key(key: &str) -> bool {
+    (8..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub async fn place_order(shop: &Shop, user_id: &str, req: CheckoutRequest) -> Result<PlacedOrder, ShopError> {
+    let mut errors = FieldErrors::default();
+    let shipping = match validate_shipping(&req.shipping) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            errors = e;
+            None
+        }
+    };
+    let lines = match parse_cart_lines(&req.cart) {
+        Ok(l) => Some(l),
+        Err(msg) => {
+            errors.add("cart", msg);
+            None
+        }
+    };
+    if !is_valid_idempotency_key(&req.idempotency_key) {
+        errors.add("idempotency_key", "This form has expired; reload the page and try again.");
+    }
+    let (Some(shipping), Some(mut lines)) = (shipping, lines) else {
+        return Err(ShopError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ShopError::Invalid(errors));
+    }
+    // Take row locks in a fixed order so concurrent PostgreSQL checkouts cannot deadlock.
+    lines.sort_by(|a, b| a.product_id.cmp(&b.product_id));
+
+    let result = {
+        let _gate = shop.gate.enter().await;
+        write_order(shop, user_id, &shipping, &lines, &req.idempotency_key).await
+    };
+    match result {
+        Ok(placed) => {
+            if !placed.repeated {
+                shop.catalog.invalidate();
+                shop.outbox_wake.notify_one();
+                tracing::info!(order_id = %placed.order.id, total_cents = placed.order.total_cents, "order placed");
+            }
+            Ok(placed)
+        }
+        // Two submissions of the same form raced and the unique index let one through.
+        Err(ShopError::Internal(msg)) if msg.to_lowercase().contains("unique") || msg.contains("duplicate key") => {
+            match find_by_key(shop, user_id, &req.idempotency_key).await? {
+                Some(order) => Ok(PlacedOrder { order, repeated: true }),
+                None => Err(ShopError::Internal(msg)),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn find_by_key(shop: &Shop, user_id: &str, key: &str) -> Result<Option<domain::views::OrderSummary>, ShopError> {
+    let found = order::Entity::find()
+        .filter(order::Column::UserId.eq(user_id))
+        .filter(order::Column::IdempotencyKey.eq(key))
+        .one(&shop.db)
+        .await?;
+    match found {
+        Some(o) => Ok(load_summaries(&shop.db, vec![o]).await?.pop()),
+        None => Ok(None),
+    }
+}
+
+async fn write_order(
+    shop: &Shop,
+    user_id: &str,
+    shipping: &Shipping,
+    lines: &[domain::cart::CartLine],
+    key: &str,
+) -> Result<PlacedOrder, ShopError> {
+    let txn = shop.db.begin().await?;
+
+    let existing = order::Entity::find()
+        .filter(order::Column::UserId.eq(user_id))
+        .filter(order::Column::IdempotencyKey.eq(key))
+        .one(&txn)
+        .await?;
+    if let Some(o) = existing {
+        let summary = load_summaries(&txn, vec![o]).await?.pop().ok_or(ShopError::NotFound)?;
+        return Ok(PlacedOrder { order: summary, repeated: true });
+    }
+
+    let ids: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
+    let products = product::Entity::find().filter(product::Column::Id.is_in(ids)).all(&txn).await?;
+    let snapshots: Vec<ProductSnapshot> = products
+        .iter()
+        .map(|p| ProductSnapshot { id: p.id.clone(), name: p.name.clone(), price_cents: p.price_cents, stock: p.stock as i64 })
+        .collect();
+    let priced = price_order(lines, &snapshots).map_err(|problems| {
+        ShopError::Rejected(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))
+    })?;
+
+    for line in &priced.lines {
+        let taken = product::Entity::update_many()
+            .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).sub(line.quantity))
+            .filter(product::Column::Id.eq(&line.product_id))
+            .filter(product::Column::Stock.gte(line.quantity))
+            .exec(&txn)
+            .await?;
+        if taken.rows_affected != 1 {
+            // Someone bought it between our read and our update (PostgreSQL read committed).
+            let left = product::Entity::find_by_id(line.product_id.clone()).one(&txn).await?.map_or(0, |p| p.stock);
+            return Err(ShopError::Rejected(if left == 0 {
+                format!("{} is out of stock.", line.name)
+            } else {
+                format!("{}: only {left} left, you asked for {}.", line.name, line.quantity)
+            }));
+        }
+    }
+
+    let now = now_ms();
+    let order_id = new_id();
+    let order = order::ActiveModel {
+        id: Set(order_id.clone()),
+        user_id: Set(user_id.to_owned()),
+        status: Set(OrderStatus::Pending.as_str().to_owned()),
+        version: Set(1),
+        total_cents: Set(priced.total_cents),
+        idempotency_key: Set(key.to_owned()),
+        ship_first_name: Set(shipping.first_name.clone()),
+        ship_last_name: Set(shipping.last_name.clone()),
+        ship_email: Set(shipping.email.clone()),
+        ship_address: Set(shipping.address.clone()),
+        ship_city: Set(shipping.city.clone()),
+        ship_state: Set(shipping.state.clone()),
+        ship_zip: Set(shipping.zip.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let items: Vec<order_item::ActiveModel> = priced
+        .lines
+        .iter()
+        .map(|l| order_item::ActiveModel {
+            order_id: Set(order_id.clone()),
+            product_id: Set(l.product_id.clone()),
+            product_name: Set(l.name.clone()),
+            quantity: Set(l.quantity as i32),
+            unit_price_cents: Set(l.unit_price_cents),
+            line_total_cents: Set(l.line_total_cents),
+            ..Default::default()
+        })
+        .collect();
+    order_item::Entity::insert_many(items).exec(&txn).await?;
+    order_status_history::ActiveModel {
+        order_id: Set(order_id.clone()),
+        status: Set(OrderStatus::Pending.as_str().to_owned()),
+        version: Set(1),
+        changed_by: Set(user_id.to_owned()),
+        changed_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let event = OrderEvent {
+        v: EVENT_SCHEMA_VERSION,
+        event_id: new_id(),
+        kind: EventType::OrderCreated,
+        order_id: order_id.clone(),
+        user_id: user_id.to_owned(),
+        status: OrderStatus::Pending,
+        order_version: 1,
+        total_cents: priced.total_cents,
+        occurred_at: rfc3339(now),
+    };
+    crate::outbox::enqueue(&txn, &event, now).await?;
+    txn.commit().await?;
+
+    let items = priced
+        .lines
+        .into_iter()
+        .map(|l| domain::views::OrderItemView {
+            product_id: l.product_id,
+            product_name: l.name,
+            quantity: l.quantity,
+            unit_price_cents: l.unit_price_cents,
+            line_total_cents: l.line_total_cents,
+        })
+        .collect();
+    Ok(PlacedOrder { order: to_summary_with_items(order, items, String::new()), repeated: false })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn idempotency_keys() {
+        assert!(super::is_valid_idempotency_key("01JABCDEFGHJKMNPQRSTVWXYZ0"));
+        assert!(!super::is_valid_idempotency_key("short"));
+        assert!(!super::is_valid_idempotency_key("has space in it"));
+        assert!(!super::is_valid_idempotency_key(&"x".repeat(65)));
+    }
+}

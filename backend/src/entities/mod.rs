@@ -1,0 +1,9 @@
+//! sea-orm entities, one file per table (schema in `migrations/`).
+
+pub mod login_failure;
+pub mod order;
+pub mod order_item;
+pub mod order_status_history;
+pub mod outbox;
+pub mod product;
+pub mod user;

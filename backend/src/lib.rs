@@ -1,0 +1,36 @@
+//! The shop's server-side core.
+//!
+//! Server functions in `app` and the axum binary in `server` both call into this crate; it
+//! knows nothing about HTTP routing or rendering. Domain rules (pricing, validation, lifecycle)
+//! come from the `domain` crate; this crate applies them inside database transactions.
+
+pub mod accounts;
+pub mod auth;
+pub mod catalog;
+pub mod checkout;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod orders;
+pub mod outbox;
+pub mod shop;
+
+pub use error::ShopError;
+pub use shop::Shop;
+
+/// Milliseconds since the Unix epoch: how every timestamp is stored.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// RFC 3339 text for a stored millisecond timestamp.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A new sortable id (ULID, 26 characters).
+pub fn new_id() -> String {
+    ulid::Ulid::new().to_string()
+}

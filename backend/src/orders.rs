@@ -1,0 +1,243 @@
+//! Reading orders (a shopper sees only their own; staff see all) and moving them through the
+//! lifecycle with an optimistic-concurrency update plus an outbox event in one transaction.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+use crate::auth::Session;
+use crate::entities::{order, order_item, order_status_history, product, user};
+use crate::{new_id, now_ms, rfc3339, Shop, ShopError};
+use domain::lifecycle::check_transition;
+use domain::validation::Shipping;
+use domain::views::{OrderDetail, OrderItemView, OrderSummary, StatusChange};
+use domain::{Actor, EventType, OrderEvent, OrderStatus, EVENT_SCHEMA_VERSION};
+
+pub const PAGE_SIZE: u64 = 20;
+
+pub fn to_summary_with_items(o: order::Model, items: Vec<OrderItemView>, customer: String) -> OrderSummary {
+    OrderSummary {
+        status: o.status.parse().unwrap_or(OrderStatus::Pending),
+        id: o.id,
+        user_id: o.user_id,
+        version: o.version,
+        total_cents: o.total_cents,
+        created_at_ms: o.created_at,
+        updated_at_ms: o.updated_at,
+        items,
+        customer,
+    }
+}
+
+/// Loads the items (and customer names) of `orders`, keeping their order.
+pub async fn load_summaries<C: ConnectionTrait>(conn: &C, orders: Vec<order::Model>) -> Result<Vec<OrderSummary>, ShopError> {
+    if orders.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<String> = orders.iter().map(|o| o.id.clone()).collect();
+    let mut items: HashMap<String, Vec<OrderItemView>> = HashMap::new();
+    for i in order_item::Entity::find().filter(order_item::Column::OrderId.is_in(ids)).order_by_asc(order_item::Column::Id).all(conn).await? {
+        items.entry(i.order_id.clone()).or_default().push(OrderItemView {
+            product_id: i.product_id,
+            product_name: i.product_name,
+            quantity: i.quantity as i64,
+            unit_price_cents: i.unit_price_cents,
+            line_total_cents: i.line_total_cents,
+        });
+    }
+    let mut user_ids: Vec<String> = orders.iter().map(|o| o.user_id.clone()).collect();
+    user_ids.sort();
+    user_ids.dedup();
+    let names: HashMap<String, String> =
+        user::Entity::find().filter(user::Column::Id.is_in(user_ids)).all(conn).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    Ok(orders
+        .into_iter()
+        .map(|o| {
+            let its = items.remove(&o.id).unwrap_or_default();
+            let customer = names.get(&o.user_id).cloned().unwrap_or_default();
+            to_summary_with_items(o, its, customer)
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OrderPage {
+    pub orders: Vec<OrderSummary>,
+    pub page: u64,
+    pub pages: u64,
+    /// Count per status over all of the viewer's orders (unfiltered).
+    pub counts: Vec<(OrderStatus, u64)>,
+}
+
+/// The viewer's orders, newest first; staff with `all = true` get every shopper's orders.
+pub async fn list(shop: &Shop, session: &Session, all: bool, status: Option<OrderStatus>, page: u64) -> Result<OrderPage, ShopError> {
+    if all {
+        session.require_staff()?;
+    }
+    let scope = |q: sea_orm::Select<order::Entity>| if all { q } else { q.filter(order::Column::UserId.eq(session.user_id.clone())) };
+    let mut counts = Vec::new();
+    let grouped: Vec<(String, i64)> = scope(order::Entity::find())
+        .select_only()
+        .column(order::Column::Status)
+        .column_as(order::Column::Id.count(), "n")
+        .group_by(order::Column::Status)
+        .into_tuple()
+        .all(&shop.db)
+        .await?;
+    for st in OrderStatus::ALL {
+        let n = grouped.iter().find(|(s, _)| s == st.as_str()).map_or(0, |(_, n)| *n as u64);
+        counts.push((st, n));
+    }
+    let mut q = scope(order::Entity::find());
+    if let Some(st) = status {
+        q = q.filter(order::Column::Status.eq(st.as_str()));
+    }
+    let paginator = q.order_by_desc(order::Column::CreatedAt).order_by_desc(order::Column::Id).paginate(&shop.db, PAGE_SIZE);
+    let pages = paginator.num_pages().await?.max(1);
+    let page = page.clamp(1, pages);
+    let orders = paginator.fetch_page(page - 1).await?;
+    Ok(OrderPage { orders: load_summaries(&shop.db, orders).await?, page, pages, counts })
+}
+
+/// One order with shipping details and its status timeline. Another shopper's order is
+/// "not found", not "forbidden": its existence is not revealed.
+pub async fn detail(shop: &Shop, session: &Session, order_id: &str) -> Result<OrderDetail, ShopError> {
+    let o = order::Entity::find_by_id(order_id.to_owned()).one(&shop.db).await?.ok_or(ShopError::NotFound)?;
+    if o.user_id != session.user_id && !session.is_staff() {
+        return Err(ShopError::NotFound);
+    }
+    let shipping = Shipping {
+        first_name: o.ship_first_name.clone(),
+        last_name: o.ship_last_name.clone(),
+        email: o.ship_email.clone(),
+        address: o.ship_address.clone(),
+        city: o.ship_city.clone(),
+        state: o.ship_state.clone(),
+        zip: o.ship_zip.clone(),
+    };
+    let history = order_status_history::Entity::find()
+        .filter(order_status_history::Column::OrderId.eq(order_id))
+        .order_by_asc(order_status_history::Column::Version)
+        .all(&shop.db)
+        .await?
+        .into_iter()
+        .map(|h| StatusChange { status: h.status.parse().unwrap_or(OrderStatus::Pending), version: h.version, at_ms: h.changed_at })
+        .collect();
+    let order = load_summaries(&shop.db, vec![o]).await?.pop().ok_or(ShopError::NotFound)?;
+    Ok(OrderDetail { order, shipping, history })
+}
+
+/// Moves an order to `to` if the lifecycle allows it for this actor and nobody changed it since
+/// `expected_version`. Cancelling gives the stock back in the same transaction.
+pub async fn change_status(shop: &Shop, session: &Session, order_id: &str, to: OrderStatus, expected_version: i64) -> Result<OrderSummary, ShopError> {
+    let result = {
+        let _gate = shop.gate.enter().await;
+        apply_change(shop, session, order_id, to, expected_version).await
+    };
+    let summary = result?;
+    if to == OrderStatus::Cancelled {
+        shop.catalog.invalidate();
+    }
+    shop.outbox_wake.notify_one();
+    tracing::info!(order_id, status = %to, version = summary.version, "order status changed");
+    Ok(summary)
+}
+
+async fn apply_change(shop: &Shop, session: &Session, order_id: &str, to: OrderStatus, expected_version: i64) -> Result<OrderSummary, ShopError> {
+    let txn = shop.db.begin().await?;
+    let current = order::Entity::find_by_id(order_id.to_owned()).one(&txn).await?.ok_or(ShopError::NotFound)?;
+    let actor = if session.is_staff() {
+        Actor::Staff
+    } else if current.user_id == session.user_id {
+        Actor::Owner
+    } else {
+        return Err(ShopError::NotFound);
+    };
+    let from: OrderStatus = current.status.parse().map_err(ShopError::Internal)?;
+    if current.version != expected_version {
+        return Err(ShopError::Conflict(format!(
+            "This order changed meanwhile: it is now {} (version {}).",
+            from.label(),
+            current.version
+        )));
+    }
+    check_transition(from, to, actor).map_err(|e| ShopError::Rejected(e.to_string()))?;
+
+    let now = now_ms();
+    let updated = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(to.as_str()))
+        .col_expr(order::Column::Version, Expr::value(expected_version + 1))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(order_id))
+        .filter(order::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(ShopError::Conflict("This order changed meanwhile; reload to see its current state.".into()));
+    }
+    if to == OrderStatus::Cancelled && from.holds_stock() {
+        for item in order_item::Entity::find().filter(order_item::Column::OrderId.eq(order_id)).all(&txn).await? {
+            product::Entity::update_many()
+                .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).add(item.quantity))
+                .filter(product::Column::Id.eq(item.product_id))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    order_status_history::ActiveModel {
+        order_id: Set(order_id.to_owned()),
+        status: Set(to.as_str().to_owned()),
+        version: Set(expected_version + 1),
+        changed_by: Set(session.user_id.clone()),
+        changed_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let event = OrderEvent {
+        v: EVENT_SCHEMA_VERSION,
+        event_id: new_id(),
+        kind: EventType::OrderStatusChanged,
+        order_id: order_id.to_owned(),
+        user_id: current.user_id.clone(),
+        status: to,
+        order_version: expected_version + 1,
+        total_cents: current.total_cents,
+        occurred_at: rfc3339(now),
+    };
+    crate::outbox::enqueue(&txn, &event, now).await?;
+    let fresh = order::Entity::find_by_id(order_id.to_owned()).one(&txn).await?.ok_or(ShopError::NotFound)?;
+    let summary = load_summaries(&txn, vec![fresh]).await?.pop().ok_or(ShopError::NotFound)?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// Staff figures for one day (UTC midnight to now).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DayFigures {
+    pub orders: u64,
+    pub revenue_cents: i64,
+    pub average_cents: i64,
+}
+
+pub async fn figures_since(shop: &Shop, session: &Session, since_ms: i64) -> Result<DayFigures, ShopError> {
+    session.require_staff()?;
+    let rows: Vec<(i64, String)> = order::Entity::find()
+        .filter(order::Column::CreatedAt.gte(since_ms))
+        .select_only()
+        .column(order::Column::TotalCents)
+        .column(order::Column::Status)
+        .into_tuple()
+        .all(&shop.db)
+        .await?;
+    let counted: Vec<i64> = rows.iter().filter(|(_, s)| s != OrderStatus::Cancelled.as_str()).map(|(t, _)| *t).collect();
+    let revenue: i64 = counted.iter().sum();
+    Ok(DayFigures {
+        orders: rows.len() as u64,
+        revenue_cents: revenue,
+        average_cents: if counted.is_empty() { 0 } else { revenue / counted.len() as i64 },
+    })
+}

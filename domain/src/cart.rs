@@ -1,0 +1,146 @@
+//! Cart arithmetic shared by the browser cart and the server's checkout.
+//!
+//! The cart the browser keeps is only a wish list of product ids and quantities: prices shown
+//! in it are informative, the server prices the order again from the database.
+
+use serde::{Deserialize, Serialize};
+
+/// Most units of one product in one order.
+pub const MAX_QUANTITY: i64 = 99;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartLine {
+    pub product_id: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cart {
+    pub lines: Vec<CartLine>,
+}
+
+impl Cart {
+    /// Adds `quantity` of a product, merging with an existing line, capped at [`MAX_QUANTITY`].
+    pub fn add(&mut self, product_id: &str, quantity: i64) {
+        if quantity <= 0 {
+            return;
+        }
+        match self.lines.iter_mut().find(|l| l.product_id == product_id) {
+            Some(line) => line.quantity = (line.quantity + quantity).min(MAX_QUANTITY),
+            None => self.lines.push(CartLine { product_id: product_id.to_owned(), quantity: quantity.min(MAX_QUANTITY) }),
+        }
+    }
+
+    /// Sets a line's quantity; 0 or less removes the line.
+    pub fn set_quantity(&mut self, product_id: &str, quantity: i64) {
+        if quantity <= 0 {
+            self.remove(product_id);
+        } else if let Some(line) = self.lines.iter_mut().find(|l| l.product_id == product_id) {
+            line.quantity = quantity.min(MAX_QUANTITY);
+        } else {
+            self.add(product_id, quantity);
+        }
+    }
+
+    pub fn remove(&mut self, product_id: &str) {
+        self.lines.retain(|l| l.product_id != product_id);
+    }
+
+    pub fn quantity_of(&self, product_id: &str) -> i64 {
+        self.lines.iter().find(|l| l.product_id == product_id).map_or(0, |l| l.quantity)
+    }
+
+    /// Number of items (sum of quantities), for the header badge.
+    pub fn item_count(&self) -> i64 {
+        self.lines.iter().map(|l| l.quantity).sum()
+    }
+
+    /// Subtotal given a price lookup; lines whose product is unknown count as zero.
+    pub fn subtotal_cents(&self, price_of: impl Fn(&str) -> Option<i64>) -> i64 {
+        self.lines.iter().map(|l| price_of(&l.product_id).unwrap_or(0) * l.quantity).sum()
+    }
+
+    /// Compact text form `id:qty,id:qty` used in the `cart` cookie and in hidden form fields.
+    pub fn encode(&self) -> String {
+        self.lines.iter().map(|l| format!("{}:{}", l.product_id, l.quantity)).collect::<Vec<_>>().join(",")
+    }
+
+    /// Lenient parse of [`Cart::encode`]'s output for display; malformed parts are dropped.
+    /// Checkout does not use this: it validates strictly with [`crate::validation::parse_cart_lines`].
+    pub fn decode(text: &str) -> Cart {
+        let mut cart = Cart::default();
+        for part in text.split(',') {
+            if let Some((id, qty)) = part.split_once(':') {
+                if let Ok(q) = qty.trim().parse::<i64>() {
+                    if is_valid_product_id(id.trim()) {
+                        cart.add(id.trim(), q);
+                    }
+                }
+            }
+        }
+        cart
+    }
+}
+
+/// Product ids are slugs: lower-case ASCII letters, digits and dashes, 1–64 characters.
+pub fn is_valid_product_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_merges_and_caps() {
+        let mut c = Cart::default();
+        c.add("a", 2);
+        c.add("b", 1);
+        c.add("a", 3);
+        assert_eq!(c.quantity_of("a"), 5);
+        assert_eq!(c.item_count(), 6);
+        c.add("a", 500);
+        assert_eq!(c.quantity_of("a"), MAX_QUANTITY);
+        c.add("c", 0);
+        c.add("c", -4);
+        assert_eq!(c.lines.len(), 2);
+    }
+
+    #[test]
+    fn set_quantity_and_remove() {
+        let mut c = Cart::default();
+        c.add("a", 2);
+        c.set_quantity("a", 7);
+        assert_eq!(c.quantity_of("a"), 7);
+        c.set_quantity("a", 0);
+        assert!(c.lines.is_empty());
+        c.set_quantity("b", 3);
+        assert_eq!(c.quantity_of("b"), 3);
+        c.remove("b");
+        assert_eq!(c.item_count(), 0);
+    }
+
+    #[test]
+    fn subtotal_uses_integer_cents() {
+        let mut c = Cart::default();
+        c.add("a", 3);
+        c.add("b", 2);
+        c.add("gone", 1);
+        let total = c.subtotal_cents(|id| match id {
+            "a" => Some(1999),
+            "b" => Some(1),
+            _ => None,
+        });
+        assert_eq!(total, 3 * 1999 + 2);
+    }
+
+    #[test]
+    fn encode_decode_round_trip_and_garbage() {
+        let mut c = Cart::default();
+        c.add("red-mug", 2);
+        c.add("lamp", 1);
+        assert_eq!(c.encode(), "red-mug:2,lamp:1");
+        assert_eq!(Cart::decode(&c.encode()), c);
+        assert_eq!(Cart::decode("x:y,,<script>:1,ok:2").encode(), "ok:2");
+    }
+}

@@ -1,0 +1,171 @@
+//! The order-event schema: the one definition shared by the outbox, Kafka, the `/ws` route and
+//! the browser.
+//!
+//! Versioned (`v`) and small. `order_version` grows by one with every change of an order, so a
+//! consumer that remembers the highest version it applied per order can ignore duplicates and
+//! reordered deliveries (Kafka delivery through the outbox is at-least-once).
+
+use serde::{Deserialize, Serialize};
+
+use crate::lifecycle::OrderStatus;
+
+/// The schema version written into every event.
+pub const EVENT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventType {
+    #[serde(rename = "order.created")]
+    OrderCreated,
+    #[serde(rename = "order.status_changed")]
+    OrderStatusChanged,
+}
+
+/// One change of one order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEvent {
+    pub v: u32,
+    pub event_id: String,
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    pub order_id: String,
+    pub user_id: String,
+    pub status: OrderStatus,
+    pub order_version: i64,
+    pub total_cents: i64,
+    /// RFC 3339, UTC.
+    pub occurred_at: String,
+}
+
+impl OrderEvent {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an OrderEvent always serialises")
+    }
+
+    /// Decodes a record value; refuses events of a schema version this build does not know.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let event: OrderEvent = serde_json::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+        if event.v != EVENT_SCHEMA_VERSION {
+            return Err(DecodeError::UnknownVersion(event.v));
+        }
+        Ok(event)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("malformed order event: {0}")]
+    Malformed(String),
+    #[error("unknown order event schema version {0}")]
+    UnknownVersion(u32),
+}
+
+/// What the server sends over `/ws`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// Sent once after the upgrade: the socket is live.
+    Hello { role: String },
+    /// An order event the receiver may see.
+    Event { event: OrderEvent },
+    /// The server dropped messages for this socket (it read too slowly): refetch state.
+    Resync,
+    /// Sent periodically so the browser can tell a live link from a silently dead one.
+    Heartbeat,
+}
+
+impl ServerMessage {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a ServerMessage always serialises")
+    }
+}
+
+/// Remembers the highest `order_version` applied per order and says whether an event is new.
+#[derive(Debug, Default, Clone)]
+pub struct VersionTracker {
+    seen: std::collections::HashMap<String, i64>,
+}
+
+impl VersionTracker {
+    /// Records `version` for `order_id` and returns true if it is newer than anything applied.
+    pub fn accept(&mut self, order_id: &str, version: i64) -> bool {
+        match self.seen.get_mut(order_id) {
+            Some(v) if *v >= version => false,
+            Some(v) => {
+                *v = version;
+                true
+            }
+            None => {
+                self.seen.insert(order_id.to_owned(), version);
+                true
+            }
+        }
+    }
+
+    /// Current highest version known for an order (e.g. after a refetch).
+    pub fn observe(&mut self, order_id: &str, version: i64) {
+        let entry = self.seen.entry(order_id.to_owned()).or_insert(version);
+        if *entry < version {
+            *entry = version;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> OrderEvent {
+        OrderEvent {
+            v: 1,
+            event_id: "01JEVENT".into(),
+            kind: EventType::OrderCreated,
+            order_id: "01JORDER".into(),
+            user_id: "01JUSER".into(),
+            status: OrderStatus::Pending,
+            order_version: 1,
+            total_cents: 82_498,
+            occurred_at: "2026-11-25T14:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn json_matches_the_documented_shape() {
+        let json: serde_json::Value = serde_json::from_str(&sample().to_json()).unwrap();
+        assert_eq!(json["v"], 1);
+        assert_eq!(json["type"], "order.created");
+        assert_eq!(json["status"], "PENDING");
+        assert_eq!(json["total_cents"], 82_498);
+        assert_eq!(json["order_version"], 1);
+    }
+
+    #[test]
+    fn round_trips_and_rejects_garbage_and_future_versions() {
+        let e = sample();
+        assert_eq!(OrderEvent::from_json(e.to_json().as_bytes()).unwrap(), e);
+        assert!(matches!(OrderEvent::from_json(b"{not json"), Err(DecodeError::Malformed(_))));
+        let future = e.to_json().replace("\"v\":1", "\"v\":2");
+        assert_eq!(OrderEvent::from_json(future.as_bytes()), Err(DecodeError::UnknownVersion(2)));
+    }
+
+    #[test]
+    fn duplicate_and_old_events_are_ignored() {
+        let mut t = VersionTracker::default();
+        assert!(t.accept("a", 1));
+        assert!(!t.accept("a", 1), "duplicate");
+        assert!(t.accept("a", 3));
+        assert!(!t.accept("a", 2), "reordered older event");
+        assert!(t.accept("b", 1), "other orders are independent");
+        t.observe("c", 4);
+        assert!(!t.accept("c", 4));
+        assert!(t.accept("c", 5));
+    }
+
+    #[test]
+    fn server_messages_are_tagged() {
+        let m = ServerMessage::Event { event: sample() };
+        let json: serde_json::Value = serde_json::from_str(&m.to_json()).unwrap();
+        assert_eq!(json["kind"], "event");
+        assert_eq!(json["event"]["order_id"], "01JORDER");
+        assert_eq!(ServerMessage::Resync.to_json(), r#"{"kind":"resync"}"#);
+    }
+}

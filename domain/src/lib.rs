@@ -1,0 +1,18 @@
+//! The shop's domain rules, free of HTTP, UI and storage.
+//!
+//! Everything here is a plain function or a plain type so that it can be unit tested in
+//! milliseconds and shared by the server and the WASM client. The server computes prices and
+//! checks stock with these functions inside its checkout transaction; the browser uses the same
+//! event type to apply live updates.
+
+pub mod cart;
+pub mod event;
+pub mod lifecycle;
+pub mod money;
+pub mod pricing;
+pub mod validation;
+pub mod views;
+
+pub use event::{EventType, OrderEvent, ServerMessage, EVENT_SCHEMA_VERSION};
+pub use lifecycle::{Actor, OrderStatus, TransitionError};
+pub use money::format_cents;

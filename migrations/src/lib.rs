@@ -1,0 +1,19 @@
+//! Database migrations, applied at server start (and by the tests) with [`Migrator::up`].
+//!
+//! Money columns hold integer cents; timestamps hold milliseconds since the Unix epoch (an
+//! `i64` sorts and compares the same on SQLite and PostgreSQL, and never meets a time-zone
+//! conversion).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_schema;
+mod m20261125_000002_seed_catalog;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_schema::Migration), Box::new(m20261125_000002_seed_catalog::Migration)]
+    }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Everything CI checks: host tests, the full cargo-leptos build, browser tests on the real server.
+# Stops at the first failing step and says which one.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+shop_setup
+
+# The backend tests use PostgreSQL at 127.0.0.1:5432 (started before each session and CI run;
+# start it here if it is not, e.g. after a reboot).
+ensure_postgres() {
+    pg_isready -q -h 127.0.0.1 && return 0
+    local conf version
+    for conf in /etc/postgresql/*/main; do
+        [[ -d $conf ]] || continue
+        version=$(basename "$(dirname "$conf")")
+        echo "PostgreSQL is not answering on 127.0.0.1:5432: starting cluster $version/main"
+        pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    done
+    for _ in $(seq 1 20); do
+        pg_isready -q -h 127.0.0.1 && return 0
+        sleep 0.5
+    done
+    echo "PostgreSQL is not running on 127.0.0.1:5432 and could not be started" \
+        "(clusters under /etc/postgresql); the backend tests need it." >&2
+    return 1
+}
+
+host_tests() {
+    ensure_postgres || return 1
+    # Plain `cargo test` (not --workspace) so that default-members applies: testing the WASM
+    # crate `frontend` would switch on `hydrate` in `app` and break server-side rendering.
+    cargo test --no-fail-fast
+}
+
+site_build() {
+    cargo leptos build "${LEPTOS_LIB_ARGS[@]}"
+}
+
+browser_tests() {
+    local server_bin="$CARGO_TARGET_DIR/debug/server" site_root="$PWD/target/site"
+    [[ -x $server_bin ]] || {
+        echo "no server binary at $server_bin after the build" >&2
+        return 1
+    }
+    cd end2end
+    SHOP_SERVER_BIN="$server_bin" SHOP_SITE_ROOT="$site_root" TANSU_BIN="$TANSU_BIN" \
+        npx playwright test
+}
+
+# The summary is the last line, in the plain "N passed, N failed" form; it counts steps.
+STEPS=(host_tests site_build browser_tests)
+passed=0
+for step in "${STEPS[@]}"; do
+    echo "==> $step"
+    start=$SECONDS
+    # A subshell outside any `if`, so that `set -e` stays in force inside the step.
+    set +e
+    (
+        set -e
+        "$step"
+    )
+    status=$?
+    set -e
+    if [[ $status -ne 0 ]]; then
+        echo "test.sh: step '$step' FAILED (exit $status) after $((SECONDS - start)) s; later steps not run" >&2
+        echo "steps: $passed passed, 1 failed"
+        exit 1
+    fi
+    echo "==> $step passed in $((SECONDS - start)) s"
+    passed=$((passed + 1))
+done
+echo "steps: $passed passed, 0 failed"

@@ -1,0 +1,243 @@
+//! Typed configuration from environment variables (and a `.env` file, loaded by `main`).
+//!
+//! Every value is checked at start-up; a bad one stops the server with a single line that names
+//! the variable. Defaults give a working development shop with no set-up at all.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError { var, message: message.into() }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Broker {
+    /// `KAFKA_BROKERS` names a cluster; nothing is started.
+    External(Vec<String>),
+    /// Start Tansu as a child process listening on `addr`, storing under the data dir.
+    Embedded { addr: SocketAddr, tansu_bin: PathBuf },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub production: bool,
+    pub site_addr: SocketAddr,
+    pub site_root: String,
+    pub output_name: String,
+    pub site_pkg_dir: String,
+    pub reload_port: u32,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub broker: Broker,
+    pub topic: String,
+    pub partitions: i32,
+    /// Long-poll wait handed to the broker on each fetch (see README: Tansu sleeps, it does not wake).
+    pub fetch_max_wait_ms: i32,
+    pub jwt_secret: Vec<u8>,
+    pub bcrypt_cost: u32,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub low_stock_threshold: i32,
+    /// Per-socket queue length before the socket is told to resync.
+    pub ws_queue: usize,
+}
+
+type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn get(env: Env, var: &str) -> Option<String> {
+    env(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn parse<T: std::str::FromStr>(env: Env, var: &'static str, default: T, range: std::ops::RangeInclusive<T>, what: &str) -> Result<T, ConfigError>
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+{
+    match get(env, var) {
+        None => Ok(default),
+        Some(raw) => {
+            let v: T = raw.parse().map_err(|_| err(var, format!("\"{raw}\" is not {what}")))?;
+            if !range.contains(&v) {
+                return Err(err(var, format!("{v} is out of range {}..={}", range.start(), range.end())));
+            }
+            Ok(v)
+        }
+    }
+}
+
+fn addr(env: Env, var: &'static str, default: &str) -> Result<SocketAddr, ConfigError> {
+    let raw = get(env, var).unwrap_or_else(|| default.to_owned());
+    raw.parse().map_err(|_| err(var, format!("\"{raw}\" is not an address like 127.0.0.1:3000")))
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(&|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(env: Env) -> Result<Config, ConfigError> {
+        let production = match get(env, "APP_ENV").as_deref() {
+            None | Some("development") | Some("dev") | Some("test") => false,
+            Some("production") | Some("prod") => true,
+            Some(other) => return Err(err("APP_ENV", format!("\"{other}\" is not one of development, production"))),
+        };
+        let data_dir = PathBuf::from(get(env, "DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = match get(env, "DATABASE_URL") {
+            Some(url) => {
+                if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(err("DATABASE_URL", format!("\"{}\" is not a sqlite:// or postgres:// URL", backend::db::redact(&url))));
+                }
+                url
+            }
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("shop.db").display()),
+        };
+        let broker = match get(env, "KAFKA_BROKERS") {
+            Some(list) => {
+                let brokers: Vec<String> = list.split(',').map(|b| b.trim().to_owned()).filter(|b| !b.is_empty()).collect();
+                for b in &brokers {
+                    let ok = b.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+                    if !ok {
+                        return Err(err("KAFKA_BROKERS", format!("\"{b}\" is not host:port")));
+                    }
+                }
+                Broker::External(brokers)
+            }
+            None => Broker::Embedded { addr: addr(env, "EMBEDDED_BROKER_ADDR", "127.0.0.1:9092")?, tansu_bin: find_tansu(env)? },
+        };
+        let topic = get(env, "KAFKA_TOPIC").unwrap_or_else(|| "order-events".into());
+        if topic.len() > 249 || !topic.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+            return Err(err("KAFKA_TOPIC", format!("\"{topic}\" is not a valid topic name (letters, digits, . _ -)")));
+        }
+        let jwt_secret = match get(env, "JWT_SECRET") {
+            Some(s) if s.len() >= 32 => s.into_bytes(),
+            Some(_) => return Err(err("JWT_SECRET", "must be at least 32 characters")),
+            None if production => return Err(err("JWT_SECRET", "is required when APP_ENV=production")),
+            None => dev_secret(&data_dir).map_err(|e| err("JWT_SECRET", format!("not set, and the development secret in {} could not be created: {e}", data_dir.display())))?,
+        };
+        let admin_email = get(env, "ADMIN_EMAIL");
+        if let Some(e) = &admin_email {
+            if !domain::validation::is_plausible_email(e) {
+                return Err(err("ADMIN_EMAIL", format!("\"{e}\" is not an email address")));
+            }
+        }
+        let admin_password = get(env, "ADMIN_PASSWORD");
+        if let Some(p) = &admin_password {
+            if p.len() < domain::validation::MIN_PASSWORD_LEN {
+                return Err(err("ADMIN_PASSWORD", "must be at least 8 characters"));
+            }
+        }
+        let is_sqlite = database_url.starts_with("sqlite:");
+        Ok(Config {
+            production,
+            site_addr: addr(env, "LEPTOS_SITE_ADDR", "127.0.0.1:3000")?,
+            site_root: get(env, "LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            output_name: get(env, "LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "shop".into()),
+            site_pkg_dir: get(env, "LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
+            reload_port: parse(env, "LEPTOS_RELOAD_PORT", 3001, 1..=65535, "a port number")?,
+            data_dir,
+            database_url,
+            db_max_connections: parse(env, "DB_MAX_CONNECTIONS", if is_sqlite { 8 } else { 16 }, 1..=512, "a whole number")?,
+            broker,
+            topic,
+            partitions: parse(env, "KAFKA_PARTITIONS", 3, 1..=256, "a whole number")?,
+            fetch_max_wait_ms: parse(env, "KAFKA_FETCH_MAX_WAIT_MS", 10, 0..=10_000, "a number of milliseconds")?,
+            jwt_secret,
+            bcrypt_cost: parse(env, "BCRYPT_COST", 12, 4..=31, "a bcrypt cost")?,
+            admin_email,
+            admin_password,
+            low_stock_threshold: parse(env, "LOW_STOCK_THRESHOLD", 5, 0..=1_000_000, "a whole number")?,
+            ws_queue: parse(env, "WS_QUEUE", 256, 1..=1_000_000, "a whole number")?,
+        })
+    }
+}
+
+/// `TANSU_BIN`, else `tansu` on `PATH`, else `~/.cargo/bin/tansu`.
+fn find_tansu(env: Env) -> Result<PathBuf, ConfigError> {
+    if let Some(bin) = get(env, "TANSU_BIN") {
+        let p = PathBuf::from(&bin);
+        return if p.is_file() { Ok(p) } else { Err(err("TANSU_BIN", format!("{bin} does not exist"))) };
+    }
+    let on_path = get(env, "PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).map(|d| d.join("tansu"));
+    let cargo_home = get(env, "CARGO_HOME").map(PathBuf::from).or_else(|| get(env, "HOME").map(|h| Path::new(&h).join(".cargo")));
+    on_path
+        .chain(cargo_home.map(|c| c.join("bin").join("tansu")))
+        .find(|p| p.is_file())
+        .ok_or_else(|| err("KAFKA_BROKERS", "not set, and no Tansu binary was found to start a local broker (set TANSU_BIN, or run scripts/run.sh which installs it)"))
+}
+
+/// A random secret kept in the data dir, so development sessions survive restarts.
+fn dev_secret(data_dir: &Path) -> std::io::Result<Vec<u8>> {
+    let path = data_dir.join("dev-jwt-secret");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        if s.trim().len() >= 32 {
+            return Ok(s.trim().as_bytes().to_vec());
+        }
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let secret: String = {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        (0..48).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[rng.random_range(0..62)])).collect()
+    };
+    std::fs::write(&path, &secret)?;
+    Ok(secret.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = std::env::temp_dir().join(format!("shop-config-test-{}", std::process::id()));
+        let mut map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        map.entry("DATA_DIR".into()).or_insert(dir.display().to_string());
+        map.entry("KAFKA_BROKERS".into()).or_insert("127.0.0.1:9092".into());
+        Config::from_lookup(&move |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_work() {
+        let c = with(&[]).unwrap();
+        assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.topic, "order-events");
+        assert_eq!(c.partitions, 3);
+        assert_eq!(c.bcrypt_cost, 12);
+        assert!(c.database_url.starts_with("sqlite://"));
+        assert!(c.jwt_secret.len() >= 32);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let cases = [
+            ("DATABASE_URL", "mysql://x"),
+            ("KAFKA_BROKERS", "nohostport"),
+            ("KAFKA_PARTITIONS", "zero"),
+            ("KAFKA_PARTITIONS", "0"),
+            ("LEPTOS_SITE_ADDR", "localhost"),
+            ("BCRYPT_COST", "99"),
+            ("JWT_SECRET", "short"),
+            ("APP_ENV", "staging"),
+            ("KAFKA_TOPIC", "bad topic"),
+            ("ADMIN_EMAIL", "nope"),
+        ];
+        for (var, value) in cases {
+            let e = with(&[(var, value)]).unwrap_err();
+            assert_eq!(e.var, var, "{var}={value}: {e}");
+            assert!(e.to_string().starts_with(var));
+        }
+    }
+
+    #[test]
+    fn production_requires_a_secret() {
+        assert_eq!(with(&[("APP_ENV", "production")]).unwrap_err().var, "JWT_SECRET");
+        assert!(with(&[("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(32))]).is_ok());
+    }
+}

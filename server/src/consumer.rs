@@ -1,0 +1,111 @@
+//! The Kafka consumer: one per server instance, reading every partition of the topic (fan-out,
+//! no consumer group) and handing each event to the hub.
+//!
+//! It starts at the latest offset (browsers resync on connect, so history is not replayed) and
+//! keeps its offsets across reconnects, so a broker outage loses nothing that was produced.
+//! A record that cannot be decoded is logged, counted and skipped.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rskafka::client::partition::{OffsetAt, PartitionClient};
+use tokio::sync::watch;
+
+use crate::hub::Hub;
+use crate::kafka;
+use crate::metrics::Metrics;
+use crate::relay::KafkaTarget;
+use backend::Shop;
+use domain::{EventType, OrderEvent, OrderStatus};
+
+pub struct Consumer {
+    pub target: KafkaTarget,
+    pub hub: Arc<Hub>,
+    pub shop: Shop,
+    pub metrics: Arc<Metrics>,
+    pub max_wait_ms: i32,
+}
+
+impl Consumer {
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let partitions = self.target.partitions as usize;
+        let offsets: Arc<Vec<std::sync::Mutex<Option<i64>>>> = Arc::new((0..partitions).map(|_| std::sync::Mutex::new(None)).collect());
+        let mut failures: u32 = 0;
+        loop {
+            let session = async {
+                let client = kafka::connect(&self.target.brokers).await?;
+                kafka::ensure_topic(&client, &self.target.topic, self.target.partitions).await?;
+                let clients = kafka::partition_clients(&client, &self.target.topic, self.target.partitions).await?;
+                let loops = clients.into_iter().enumerate().map(|(p, pc)| self.partition_loop(pc, offsets.clone(), p));
+                futures::future::try_join_all(loops).await.map(|_| ())
+            };
+            let result = tokio::select! {
+                r = session => r,
+                _ = shutdown.changed() => return,
+            };
+            if let Err(e) = result {
+                failures += 1;
+                Metrics::inc(&self.metrics.consumer_errors, 1);
+                if failures == 1 || failures % 10 == 0 {
+                    tracing::warn!(error = %e, failures, "Kafka consumer lost the broker; reconnecting");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(kafka::retry_delay(failures)) => {}
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+    }
+
+    async fn partition_loop(&self, pc: Arc<PartitionClient>, offsets: Arc<Vec<std::sync::Mutex<Option<i64>>>>, p: usize) -> Result<(), String> {
+        let stored = *offsets[p].lock().expect("offset lock");
+        let mut offset = match stored {
+            Some(o) => o,
+            None => {
+                let latest = kafka::bounded("reading the latest offset", pc.get_offset(OffsetAt::Latest)).await?;
+                *offsets[p].lock().expect("offset lock") = Some(latest);
+                latest
+            }
+        };
+        let limit = kafka::CALL_TIMEOUT + Duration::from_millis(self.max_wait_ms as u64);
+        loop {
+            let (records, high_watermark) = kafka::bounded_for(limit, "fetching records", pc.fetch_records(offset, 1..4_000_000, self.max_wait_ms)).await?;
+            self.metrics.consumer_last_fetch_ms.store(backend::now_ms(), Ordering::Relaxed);
+            if records.is_empty() {
+                if high_watermark < offset {
+                    // The broker lost its log (storage wiped): start again from what it has.
+                    tracing::warn!(partition = p, offset, high_watermark, "offset beyond the broker's log; rewinding");
+                    offset = high_watermark;
+                    *offsets[p].lock().expect("offset lock") = Some(offset);
+                }
+                if self.max_wait_ms == 0 {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                continue;
+            }
+            for r in records {
+                offset = offset.max(r.offset + 1);
+                let Some(value) = r.record.value else { continue };
+                match OrderEvent::from_json(&value) {
+                    Ok(event) => {
+                        Metrics::inc(&self.metrics.events_consumed, 1);
+                        if event.kind == EventType::OrderCreated || event.status == OrderStatus::Cancelled {
+                            // Stock changed somewhere (maybe on another instance).
+                            self.shop.catalog.invalidate();
+                        }
+                        let span = tracing::debug_span!("event", order_id = %event.order_id, event_id = %event.event_id);
+                        let _enter = span.enter();
+                        let n = self.hub.publish(&event);
+                        tracing::debug!(sockets = n, "event pushed");
+                    }
+                    Err(e) => {
+                        Metrics::inc(&self.metrics.events_malformed, 1);
+                        tracing::warn!(partition = p, offset = r.offset, error = %e, "skipping an undecodable record");
+                    }
+                }
+            }
+            *offsets[p].lock().expect("offset lock") = Some(offset);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! The server: configuration, start-up and the background tasks that carry order events from
+//! the outbox to the browsers.
+//!
+//! Where an order event goes, in file order: `backend::checkout` writes it to the outbox →
+//! [`relay`] produces it to Kafka → [`consumer`] reads it back (on every instance) → [`hub`]
+//! picks the sockets that may see it → [`ws`] sends it to the browser.
+
+pub mod broker;
+pub mod config;
+pub mod consumer;
+pub mod health;
+pub mod hub;
+pub mod kafka;
+pub mod metrics;
+pub mod relay;
+pub mod startup;
+pub mod ws;
+
+pub use config::Config;
+pub use startup::{spawn, RunningApp};

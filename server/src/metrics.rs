@@ -1,0 +1,52 @@
+//! Counters of the event pipeline, exposed at `/metrics` in Prometheus text format.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+#[derive(Default, Debug)]
+pub struct Metrics {
+    /// Outbox rows acknowledged by Kafka.
+    pub events_produced: AtomicU64,
+    /// Records read from Kafka and decoded.
+    pub events_consumed: AtomicU64,
+    /// Records that could not be decoded (logged and skipped).
+    pub events_malformed: AtomicU64,
+    /// Frames queued for a socket.
+    pub events_pushed: AtomicU64,
+    /// Frames a socket's full queue could not take (that socket was told to resync).
+    pub events_dropped: AtomicU64,
+    pub relay_errors: AtomicU64,
+    pub consumer_errors: AtomicU64,
+    pub ws_connections: AtomicI64,
+    /// Unix millis of the consumer's last successful fetch (0: never).
+    pub consumer_last_fetch_ms: AtomicI64,
+}
+
+impl Metrics {
+    pub fn inc(counter: &AtomicU64, by: u64) {
+        counter.fetch_add(by, Ordering::Relaxed);
+    }
+
+    pub fn render(&self, outbox_backlog: Option<u64>) -> String {
+        let mut out = String::new();
+        let mut counter = |name: &str, help: &str, v: u64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
+        };
+        counter("shop_events_produced_total", "Order events acknowledged by Kafka.", self.events_produced.load(Ordering::Relaxed));
+        counter("shop_events_consumed_total", "Order events read from Kafka.", self.events_consumed.load(Ordering::Relaxed));
+        counter("shop_events_malformed_total", "Kafka records skipped because they could not be decoded.", self.events_malformed.load(Ordering::Relaxed));
+        counter("shop_events_pushed_total", "Event frames queued for WebSocket clients.", self.events_pushed.load(Ordering::Relaxed));
+        counter("shop_events_dropped_total", "Event frames dropped for slow WebSocket clients (told to resync).", self.events_dropped.load(Ordering::Relaxed));
+        counter("shop_relay_errors_total", "Failed outbox publish attempts.", self.relay_errors.load(Ordering::Relaxed));
+        counter("shop_consumer_errors_total", "Kafka consumer errors (each followed by a reconnect).", self.consumer_errors.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "# HELP shop_ws_connections Open WebSocket connections.\n# TYPE shop_ws_connections gauge\nshop_ws_connections {}",
+            self.ws_connections.load(Ordering::Relaxed)
+        );
+        if let Some(b) = outbox_backlog {
+            let _ = writeln!(out, "# HELP shop_outbox_backlog Outbox rows not yet on Kafka.\n# TYPE shop_outbox_backlog gauge\nshop_outbox_backlog {b}");
+        }
+        out
+    }
+}

@@ -1,0 +1,216 @@
+//! Start-up and shutdown: database, broker, Kafka tasks, router, and the order they come in.
+//!
+//! [`spawn`] returns a [`RunningApp`] so the binary and the integration tests start the very
+//! same server (tests bind port 0 and get their own database and broker).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::FromRef;
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::broker::EmbeddedBroker;
+use crate::config::{Broker, Config};
+use crate::consumer::Consumer;
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+use crate::relay::{self, KafkaTarget};
+use crate::{health, ws};
+use app::{shell, App};
+use backend::auth::AuthSettings;
+use backend::Shop;
+
+/// Allows the WASM to run (`wasm-unsafe-eval`) and Leptos's inline hydration script; no
+/// framing, no foreign origins.
+const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub shop: Shop,
+    pub hub: Arc<Hub>,
+    pub metrics: Arc<Metrics>,
+    pub leptos_options: LeptosOptions,
+    pub ws_queue: usize,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct RunningApp {
+    pub addr: SocketAddr,
+    pub shop: Shop,
+    pub hub: Arc<Hub>,
+    pub metrics: Arc<Metrics>,
+    pub broker: Option<Arc<EmbeddedBroker>>,
+    pub brokers: Vec<String>,
+    shutdown_tx: watch::Sender<bool>,
+    server: JoinHandle<()>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RunningApp {
+    /// Stops accepting, closes sockets, stops the background tasks and the broker we started.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown_tx.send(true);
+        if tokio::time::timeout(Duration::from_secs(10), self.server).await.is_err() {
+            tracing::warn!("HTTP server did not finish within 10 s");
+        }
+        for t in self.tasks {
+            t.abort();
+            let _ = t.await;
+        }
+        if let Some(b) = &self.broker {
+            b.stop().await;
+        }
+    }
+}
+
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,rskafka=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = if std::env::var("LOG_FORMAT").as_deref() == Ok("json") { builder.json().try_init() } else { builder.try_init() };
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+fn bind_error(addr: SocketAddr, e: std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::AddrInUse {
+        format!("LEPTOS_SITE_ADDR: port {} on {} is already in use", addr.port(), addr.ip())
+    } else {
+        format!("LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}")
+    }
+}
+
+/// Starts everything and returns once the server accepts connections.
+pub async fn spawn(config: Config) -> Result<RunningApp, String> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("DATA_DIR: cannot create {}: {e}", config.data_dir.display()))?;
+    let listener = TcpListener::bind(config.site_addr).await.map_err(|e| bind_error(config.site_addr, e))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+
+    let db = backend::db::connect_and_migrate(&config.database_url, config.db_max_connections).await.map_err(|e| e.to_string())?;
+    tracing::info!(database = %backend::db::redact(&config.database_url), "database ready");
+
+    let (broker, brokers) = match &config.broker {
+        Broker::External(list) => (None, list.clone()),
+        Broker::Embedded { addr, tansu_bin } => {
+            let b = EmbeddedBroker::start(tansu_bin, *addr, &config.data_dir).await?;
+            (Some(b), vec![addr.to_string()])
+        }
+    };
+
+    let auth = {
+        let (secret, cost) = (config.jwt_secret.clone(), config.bcrypt_cost);
+        tokio::task::spawn_blocking(move || AuthSettings::new(&secret, cost)).await.map_err(|e| e.to_string())?
+    };
+    let shop = Shop::new(db, auth, config.admin_email.clone(), config.low_stock_threshold);
+    if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
+        backend::accounts::ensure_staff(&shop, email, password).await.map_err(|e| format!("ADMIN_EMAIL: cannot create the staff account: {e}"))?;
+    }
+
+    let metrics = Arc::new(Metrics::default());
+    let hub = Hub::new(metrics.clone());
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let target = || KafkaTarget { brokers: brokers.clone(), topic: config.topic.clone(), partitions: config.partitions };
+
+    let mut tasks = vec![
+        tokio::spawn(relay::run(shop.clone(), target(), metrics.clone(), shutdown_rx.clone())),
+        tokio::spawn(
+            Consumer { target: target(), hub: hub.clone(), shop: shop.clone(), metrics: metrics.clone(), max_wait_ms: config.fetch_max_wait_ms }
+                .run(shutdown_rx.clone()),
+        ),
+    ];
+    if let Some(b) = &broker {
+        tasks.push(tokio::spawn(b.clone().supervise(shutdown_rx.clone())));
+    }
+
+    let leptos_options = LeptosOptions::builder()
+        .output_name(config.output_name.clone())
+        .site_root(config.site_root.clone())
+        .site_pkg_dir(config.site_pkg_dir.clone())
+        .site_addr(addr)
+        .reload_port(config.reload_port)
+        .env(if config.production { Env::PROD } else { Env::DEV })
+        .build();
+    let state = AppState {
+        shop: shop.clone(),
+        hub: hub.clone(),
+        metrics: metrics.clone(),
+        leptos_options: leptos_options.clone(),
+        ws_queue: config.ws_queue,
+        shutdown: shutdown_rx.clone(),
+    };
+    let router = router(state);
+    let mut graceful = shutdown_rx.clone();
+    let server = tokio::spawn(async move {
+        let serve = axum::serve(listener, router.into_make_service()).with_graceful_shutdown(async move {
+            let _ = graceful.changed().await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "HTTP server failed");
+        }
+    });
+    tracing::info!(%addr, brokers = ?brokers, topic = %config.topic, "shop listening on http://{addr}");
+    Ok(RunningApp { addr, shop, hub, metrics, broker, brokers, shutdown_tx, server, tasks })
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let shop = state.shop.clone();
+        move || provide_context(shop.clone())
+    };
+    let render_shell = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    Router::new()
+        .route("/ws", get(ws::handler))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

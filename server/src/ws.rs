@@ -1,0 +1,122 @@
+//! `/ws`: the live channel to the browser.
+//!
+//! The session cookie is checked before the upgrade (401 without one) and so is the `Origin`
+//! (403 for another site). After the upgrade the socket gets a `hello`, then the events it may
+//! see from the hub. A ping every 15 s (plus an application-level heartbeat the browser can
+//! see) and a 45 s read deadline close dead peers; a send that takes longer than 10 s closes a
+//! peer that stopped reading.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
+use tokio::time::{interval, timeout, Instant};
+
+use crate::startup::AppState;
+use backend::auth::Session;
+use domain::ServerMessage;
+
+const PING_EVERY: Duration = Duration::from_secs(15);
+const DEAD_AFTER: Duration = Duration::from_secs(45);
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An `Origin` header, when present, must name the host the request was sent to.
+pub fn origin_allowed(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true; // not a browser, or a same-origin request from an old one
+    };
+    let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
+pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !origin_allowed(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
+    }
+    let Some(session) = state.shop.auth.session_from_headers(&headers) else {
+        return (StatusCode::UNAUTHORIZED, "sign in to receive live updates").into_response();
+    };
+    ws.on_upgrade(move |socket| serve(socket, session, state))
+}
+
+#[tracing::instrument(name = "ws", skip_all, fields(user_id = %session.user_id, staff = session.is_staff()))]
+async fn serve(socket: WebSocket, session: Session, state: AppState) {
+    let (subscription, mut rx) = state.hub.subscribe(&session.user_id, session.is_staff(), state.ws_queue);
+    state.metrics.ws_connections.fetch_add(1, Ordering::Relaxed);
+    tracing::debug!("socket open");
+    let (mut sink, mut stream) = socket.split();
+    let hello = ServerMessage::Hello { role: if session.is_staff() { "staff".into() } else { "shopper".into() } }.to_json();
+    let heartbeat = Utf8Bytes::from(ServerMessage::Heartbeat.to_json());
+    let resync = Utf8Bytes::from(ServerMessage::Resync.to_json());
+    let mut ok = timeout(SEND_TIMEOUT, sink.send(Message::Text(hello.into()))).await.is_ok_and(|r| r.is_ok());
+    let mut ping = interval(PING_EVERY);
+    ping.tick().await;
+    let mut last_heard = Instant::now();
+    let sub = subscription.subscriber.clone();
+    let mut shutdown = state.shutdown.clone();
+
+    while ok {
+        let outgoing = tokio::select! {
+            frame = rx.recv() => match frame {
+                Some(f) => Message::Text(f),
+                None => break,
+            },
+            _ = sub.wake.notified() => {
+                if !sub.overflowed.swap(false, Ordering::AcqRel) { continue; }
+                // Whatever is still queued is older than what the refetch will show.
+                while rx.try_recv().is_ok() {}
+                tracing::info!("socket queue overflowed; told to resync");
+                Message::Text(resync.clone())
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > DEAD_AFTER {
+                    tracing::info!("peer silent for {DEAD_AFTER:?}; closing");
+                    break;
+                }
+                if timeout(SEND_TIMEOUT, sink.send(Message::Ping(Default::default()))).await.map_or(true, |r| r.is_err()) {
+                    break;
+                }
+                Message::Text(heartbeat.clone())
+            }
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => { last_heard = Instant::now(); continue; }
+            },
+            _ = shutdown.changed() => {
+                let _ = timeout(Duration::from_secs(1), sink.send(Message::Close(None))).await;
+                break;
+            }
+        };
+        ok = timeout(SEND_TIMEOUT, sink.send(outgoing)).await.is_ok_and(|r| r.is_ok());
+    }
+    drop(subscription);
+    state.metrics.ws_connections.fetch_sub(1, Ordering::Relaxed);
+    tracing::debug!("socket closed");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("host", host.parse().unwrap());
+        if let Some(o) = origin {
+            h.insert("origin", o.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn origin_must_match_host() {
+        assert!(origin_allowed(&headers(None, "127.0.0.1:3000")));
+        assert!(origin_allowed(&headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000")));
+        assert!(!origin_allowed(&headers(Some("http://evil.example"), "127.0.0.1:3000")));
+        assert!(!origin_allowed(&headers(Some("http://127.0.0.1:4000"), "127.0.0.1:3000")));
+    }
+}
