@@ -32,7 +32,7 @@ host_tests() {
     ensure_postgres || return 1
     # Plain `cargo test` (not --workspace) so that default-members applies: testing the WASM
     # crate `frontend` would switch on `hydrate` in `app` and break server-side rendering.
-    cargo test --no-fail-fast
+    cargo test --no-fail-fast 2>&1 | tee "$RESULTS/cargo-test.log"
 }
 
 site_build() {
@@ -47,10 +47,30 @@ browser_tests() {
     }
     cd end2end
     SHOP_SERVER_BIN="$server_bin" SHOP_SITE_ROOT="$site_root" TANSU_BIN="$TANSU_BIN" \
-        npx playwright test
+        npx playwright test 2>&1 | tee "$RESULTS/playwright.log"
 }
 
-# The summary is the last line, in the plain "N passed, N failed" form; it counts steps.
+# Adds up what the runners reported: cargo's "test result" lines and Playwright's summary.
+count_tests() {
+    local passed=0 failed=0 p f
+    if [[ -f $RESULTS/cargo-test.log ]]; then
+        while read -r p f; do
+            passed=$((passed + p))
+            failed=$((failed + f))
+        done < <(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$RESULTS/cargo-test.log")
+    fi
+    if [[ -f $RESULTS/playwright.log ]]; then
+        p=$(sed -nE 's/^ *([0-9]+) passed.*/\1/p' "$RESULTS/playwright.log" | tail -n 1)
+        f=$(sed -nE 's/^ *([0-9]+) failed.*/\1/p' "$RESULTS/playwright.log" | tail -n 1)
+        passed=$((passed + ${p:-0}))
+        failed=$((failed + ${f:-0}))
+    fi
+    echo "$passed $failed"
+}
+
+# The last line is the plain "N passed, N failed" summary of the tests the runners reported.
+RESULTS=$(mktemp -d)
+trap 'rm -rf "$RESULTS"' EXIT
 STEPS=(host_tests site_build browser_tests)
 passed=0
 for step in "${STEPS[@]}"; do
@@ -66,10 +86,15 @@ for step in "${STEPS[@]}"; do
     set -e
     if [[ $status -ne 0 ]]; then
         echo "test.sh: step '$step' FAILED (exit $status) after $((SECONDS - start)) s; later steps not run" >&2
-        echo "steps: $passed passed, 1 failed"
+        read -r tp tf < <(count_tests)
+        # A failed step with no failing test counted (a build error, say) still counts as one.
+        [[ $tf -gt 0 ]] || tf=1
+        echo "tests: $tp passed, $tf failed"
         exit 1
     fi
     echo "==> $step passed in $((SECONDS - start)) s"
     passed=$((passed + 1))
 done
-echo "steps: $passed passed, 0 failed"
+read -r tp tf < <(count_tests)
+echo "all $passed steps passed"
+echo "tests: $tp passed, $tf failed"

@@ -50,6 +50,13 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        #[cfg(feature = "ssr")]
+        if matches!(value, ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_)) {
+            // A malformed request is the client's fault: 400, not 500.
+            if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                opts.set_status(http::StatusCode::BAD_REQUEST);
+            }
+        }
         match value {
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => AppError::Rejected(format!("Malformed request: {m}")),
             other => AppError::Internal(other.to_string()),

@@ -87,6 +87,13 @@ impl EmbeddedBroker {
         Ok(())
     }
 
+    /// Starts the broker again after it was stopped (tests use this after killing it by PID).
+    pub async fn start_again(&self) -> Result<(), String> {
+        self.child.lock().expect("broker lock").take();
+        wait_port_free(self.addr).await?;
+        self.spawn_child().await
+    }
+
     pub fn pid(&self) -> Option<u32> {
         *self.pid.lock().expect("broker lock")
     }

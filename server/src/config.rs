@@ -159,7 +159,7 @@ impl Config {
 }
 
 /// `TANSU_BIN`, else `tansu` on `PATH`, else `~/.cargo/bin/tansu`.
-fn find_tansu(env: Env) -> Result<PathBuf, ConfigError> {
+pub fn find_tansu(env: Env) -> Result<PathBuf, ConfigError> {
     if let Some(bin) = get(env, "TANSU_BIN") {
         let p = PathBuf::from(&bin);
         return if p.is_file() { Ok(p) } else { Err(err("TANSU_BIN", format!("{bin} does not exist"))) };

@@ -1,0 +1,70 @@
+import { test, expect } from './support/server';
+import { checkOut, signUp, uniqueEmail, waitForHydration } from './support/flows';
+
+test('an order placed in one tab appears live in the other, across a server restart', async ({ page, context, shop }) => {
+  test.setTimeout(120_000);
+  await signUp(page, uniqueEmail('live'));
+
+  const watcher = await context.newPage();
+  await watcher.goto('/orders');
+  await waitForHydration(watcher);
+  const status = watcher.getByTestId('connection-status').first();
+  await expect(status).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
+  let reloads = 0;
+  watcher.on('load', () => (reloads += 1));
+
+  await page.goto('/');
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Add Glide Ergonomic Mouse to cart' }).click();
+  const first = await checkOut(page);
+  await expect(watcher.locator(`[data-order-id="${first}"]`)).toBeVisible({ timeout: 5_000 });
+  await expect(watcher.getByTestId('toast').first()).toContainText('placed');
+
+  // The server goes away: the indicator says so, then comes back Live by itself.
+  await shop.stop();
+  await expect(status).toHaveAttribute('data-state', /reconnecting|offline/, { timeout: 15_000 });
+  await shop.restart();
+
+  // An order placed right after the restart, before or after the watcher reconnects, shows up.
+  const placed = await page.request.post('/api/place_order', {
+    form: {
+      first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', address: '12 Analytical Way',
+      city: 'New York', state: 'NY', zip: '10001', cart: 'canvas-notebook:1', idempotency_key: `e2e${Date.now()}`,
+    },
+  });
+  expect(placed.status()).toBe(200);
+  const second = (await placed.json()).order.id as string;
+  await expect(status).toHaveAttribute('data-state', 'live', { timeout: 30_000 });
+  await expect(watcher.locator(`[data-order-id="${second}"]`)).toBeVisible({ timeout: 10_000 });
+  await expect(watcher.locator('[data-testid=order-card]').first()).toHaveAttribute('data-order-id', second);
+  expect(reloads).toBe(0);
+});
+
+test('staff move an order and the shopper sees it change in place', async ({ browser, page }) => {
+  await signUp(page, uniqueEmail('owner'));
+  await page.getByRole('button', { name: 'Add Nimbus Bluetooth Speaker to cart' }).click();
+  const id = await checkOut(page);
+  await expect(page.getByTestId('connection-status').first()).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
+
+  const staffContext = await browser.newContext({ baseURL: new URL(page.url()).origin });
+  const staff = await staffContext.newPage();
+  await staff.goto('/login');
+  await waitForHydration(staff);
+  await staff.getByLabel('Email').fill('staff@example.test');
+  await staff.getByLabel('Password').fill('staff-password-123');
+  await staff.getByRole('button', { name: 'Sign in' }).click();
+  await staff.waitForURL((url) => url.pathname === '/');
+  await staff.goto('/staff');
+  await waitForHydration(staff);
+  const card = staff.locator(`[data-order-id="${id}"]`);
+  await expect(card).toBeVisible();
+  const short = id.slice(-6);
+  await card.getByRole('button', { name: `Mark processing, order #${short}` }).click();
+  await expect(card.getByTestId('status-badge')).toHaveText('Processing');
+  await card.getByRole('button', { name: `Mark shipped, order #${short}` }).click();
+  await expect(card.getByTestId('status-badge')).toHaveText('Shipped');
+
+  await expect(page.getByTestId('status-badge')).toHaveText('Shipped', { timeout: 5_000 });
+  await expect(page.getByTestId('timeline')).toContainText('Shipped');
+  await staffContext.close();
+});

@@ -1,0 +1,58 @@
+import { test, expect } from './support/server';
+import { checkOut, signUp, uniqueEmail, waitForHydration } from './support/flows';
+
+test('sign up, fill the cart, check out through every step, see the order', async ({ page }) => {
+  await signUp(page, uniqueEmail('buyer'));
+
+  await page.getByRole('button', { name: 'Add Ridge Ceramic Mug to cart' }).click();
+  await page.getByRole('button', { name: 'Add Ridge Ceramic Mug to cart' }).click();
+  await page.getByRole('button', { name: 'Add Lumen Desk Lamp to cart' }).click();
+  await expect(page.getByTestId('cart-count')).toHaveText('3');
+
+  // The cart survives a reload (localStorage + cookie) and the server renders the same badge.
+  await page.reload();
+  await expect(page.getByTestId('cart-count')).toHaveText('3');
+  await waitForHydration(page);
+
+  await page.goto('/cart');
+  await waitForHydration(page);
+  await expect(page.getByTestId('cart-line')).toHaveCount(2);
+  await expect(page.getByTestId('subtotal')).toHaveText('$96.00');
+
+  // Step 1 refuses bad details, field by field, on the server.
+  await page.goto('/checkout');
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Continue to review' }).click();
+  await expect(page.getByTestId('error-first_name')).toHaveText('First name is required.');
+  await expect(page.getByTestId('error-zip')).toContainText('ZIP');
+
+  const orderId = await checkOut(page);
+  await expect(page.getByTestId('order-total')).toHaveText('$96.00');
+  await expect(page.getByTestId('status-badge')).toHaveText('Pending');
+  await expect(page.getByTestId('cart-count')).toHaveText('0');
+
+  await page.goto('/orders');
+  await waitForHydration(page);
+  const card = page.locator(`[data-order-id="${orderId}"]`);
+  await expect(card).toBeVisible();
+  await expect(card.getByTestId('order-total')).toHaveText('$96.00');
+  await expect(card).toContainText('Ridge Ceramic Mug × 2');
+  await expect(card).toContainText('Lumen Desk Lamp × 1');
+
+  // Stock shown in the catalog moved with the order.
+  await page.goto('/');
+  await expect(page.locator('[data-product-id="stride-band"]')).toContainText('Only 3 left');
+});
+
+test('signed-out visitors are sent to sign in and come back', async ({ page }) => {
+  await page.goto('/orders');
+  await expect(page).toHaveURL(/\/login\?next=\/orders$/);
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await waitForHydration(page);
+  await page.getByLabel('Name').fill('Returning');
+  await page.getByLabel('Email').fill(uniqueEmail('next'));
+  await page.getByLabel('Password (at least 8 characters)').fill('correct-horse-battery');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL((url) => url.pathname === '/orders');
+  await expect(page.getByRole('heading', { name: 'Your orders' })).toBeVisible();
+});
