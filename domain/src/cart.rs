@@ -65,6 +65,16 @@ impl Cart {
         self.lines.iter().map(|l| format!("{}:{}", l.product_id, l.quantity)).collect::<Vec<_>>().join(",")
     }
 
+    /// Cookie form: like [`Cart::encode`] with `|` between lines (a comma is not allowed in a
+    /// cookie value by RFC 6265).
+    pub fn to_cookie(&self) -> String {
+        self.encode().replace(',', "|")
+    }
+
+    pub fn from_cookie(text: &str) -> Cart {
+        Cart::decode(&text.replace('|', ","))
+    }
+
     /// Lenient parse of [`Cart::encode`]'s output for display; malformed parts are dropped.
     /// Checkout does not use this: it validates strictly with [`crate::validation::parse_cart_lines`].
     pub fn decode(text: &str) -> Cart {
@@ -142,5 +152,7 @@ mod tests {
         assert_eq!(c.encode(), "red-mug:2,lamp:1");
         assert_eq!(Cart::decode(&c.encode()), c);
         assert_eq!(Cart::decode("x:y,,<script>:1,ok:2").encode(), "ok:2");
+        assert_eq!(c.to_cookie(), "red-mug:2|lamp:1");
+        assert_eq!(Cart::from_cookie(&c.to_cookie()), c);
     }
 }

@@ -18,12 +18,12 @@ const SHIPPING_COOKIE: &str = "checkout_shipping";
 
 #[cfg(feature = "ssr")]
 pub fn cart_from_request() -> domain::cart::Cart {
-    ssr::cookie(CART_COOKIE).map(|c| domain::cart::Cart::decode(&c)).unwrap_or_default()
+    ssr::cookie(CART_COOKIE).map(|c| domain::cart::Cart::from_cookie(&c)).unwrap_or_default()
 }
 
 #[cfg(feature = "ssr")]
 fn write_cart_cookie(cart: &domain::cart::Cart) {
-    ssr::set_cookie(format!("{CART_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", cart.encode()));
+    ssr::set_cookie(format!("{CART_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", cart.to_cookie()));
 }
 
 /// The cart as the server sees it (from the cookie), for the first render.

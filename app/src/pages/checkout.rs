@@ -171,9 +171,16 @@ fn Checkout() -> impl IntoView {
                                 {move || shipping.with(|s| format!("{}, {} {}", s.city, s.state, s.zip))}<br />
                                 {move || shipping.with(|s| s.email.clone())}
                             </address>
-                            <button type="button" class="mt-3 text-sm font-medium text-indigo-600 hover:underline dark:text-indigo-400" on:click=move |_| step.set(Step::Shipping)>
+                            <a
+                                href="/checkout"
+                                class="mt-3 inline-block text-sm font-medium text-indigo-600 hover:underline dark:text-indigo-400"
+                                on:click=move |ev| {
+                                    ev.prevent_default();
+                                    step.set(Step::Shipping);
+                                }
+                            >
                                 "Edit shipping details"
-                            </button>
+                            </a>
                         </section>
                         <ActionForm action=place attr:class="h-fit rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900" attr:aria-label="Place order">
                             <input type="hidden" name="first_name" prop:value=val(|s| s.first_name.clone()) value=val(|s| s.first_name.clone()) />

@@ -42,10 +42,10 @@ impl CartStore {
     fn persist(&self) {
         #[cfg(feature = "hydrate")]
         {
-            let encoded = self.cart.get_untracked().encode();
-            write_cookie(&encoded);
+            let cart = self.cart.get_untracked();
+            write_cookie(&cart);
             if let Some(storage) = local_storage() {
-                let _ = storage.set_item(STORAGE_KEY, &encoded);
+                let _ = storage.set_item(STORAGE_KEY, &cart.encode());
             }
         }
     }
@@ -68,7 +68,7 @@ impl CartStore {
         let on_storage = Closure::<dyn Fn(web_sys::StorageEvent)>::new(move |ev: web_sys::StorageEvent| {
             if ev.key().as_deref() == Some(STORAGE_KEY) {
                 self.cart.set(Cart::decode(&ev.new_value().unwrap_or_default()));
-                write_cookie(&self.cart.get_untracked().encode());
+                write_cookie(&self.cart.get_untracked());
             }
         });
         if let Some(w) = web_sys::window() {
@@ -95,10 +95,10 @@ fn read_cookie() -> Option<String> {
 }
 
 #[cfg(feature = "hydrate")]
-fn write_cookie(encoded: &str) {
+fn write_cookie(cart: &Cart) {
     use wasm_bindgen::JsCast;
     if let Some(doc) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok()) {
-        let _ = doc.set_cookie(&format!("{}={encoded}; Path=/; SameSite=Lax; Max-Age=31536000", crate::api::checkout::CART_COOKIE));
+        let _ = doc.set_cookie(&format!("{}={}; Path=/; SameSite=Lax; Max-Age=31536000", crate::api::checkout::CART_COOKIE, cart.to_cookie()));
     }
 }
 
@@ -109,7 +109,7 @@ fn initial_cart() -> Cart {
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
-        read_cookie().map(|c| Cart::decode(&c)).unwrap_or_default()
+        read_cookie().map(|c| Cart::from_cookie(&c)).unwrap_or_default()
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {

@@ -5,6 +5,7 @@
 //! listeners as [`LiveMsg::Resync`], so pages refetch and nothing that happened while the socket
 //! was away is missed; duplicates are harmless because pages ignore old `order_version`s.
 
+#[cfg(feature = "hydrate")]
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -49,24 +50,47 @@ pub enum LiveMsg {
     Resync,
 }
 
+#[cfg(feature = "hydrate")]
 type Listener = Rc<dyn Fn(&LiveMsg)>;
+
+/// Listeners hold `Rc` closures, which must stay on the browser's one thread. On the server
+/// there are no live messages, and a thread-local store would be touched from other worker
+/// threads, so the server keeps none.
+#[cfg(feature = "hydrate")]
+type Listeners = StoredValue<Vec<(u64, Listener)>, LocalStorage>;
+#[cfg(not(feature = "hydrate"))]
+type Listeners = ();
 
 #[derive(Clone, Copy)]
 pub struct Live {
     pub state: RwSignal<ConnState>,
-    listeners: StoredValue<Vec<(u64, Listener)>, LocalStorage>,
+    #[allow(dead_code)]
+    listeners: Listeners,
+    #[allow(dead_code)]
     next_id: StoredValue<u64>,
 }
 
 impl Live {
     pub fn provide() -> Live {
-        let live = Live { state: RwSignal::new(ConnState::Idle), listeners: StoredValue::new_local(vec![]), next_id: StoredValue::new(1) };
+        #[cfg(feature = "hydrate")]
+        let listeners = StoredValue::new_local(vec![]);
+        #[cfg(not(feature = "hydrate"))]
+        let listeners = ();
+        let live = Live { state: RwSignal::new(ConnState::Idle), listeners, next_id: StoredValue::new(1) };
         provide_context(live);
         live
     }
 
     /// Calls `f` for every message while the calling component lives.
     pub fn listen(&self, f: impl Fn(&LiveMsg) + 'static) {
+        #[cfg(not(feature = "hydrate"))]
+        let _ = f;
+        #[cfg(feature = "hydrate")]
+        self.listen_in_browser(f);
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn listen_in_browser(&self, f: impl Fn(&LiveMsg) + 'static) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         self.listeners.update_value(|l| l.push((id, Rc::new(f))));
@@ -76,7 +100,7 @@ impl Live {
         });
     }
 
-    #[allow(dead_code)]
+    #[cfg(feature = "hydrate")]
     fn dispatch(&self, msg: &LiveMsg) {
         // Clone the list first: a listener may register or unregister others.
         let current: Vec<Listener> = self.listeners.with_value(|l| l.iter().map(|(_, f)| f.clone()).collect());
