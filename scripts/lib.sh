@@ -206,11 +206,26 @@ _shop_chromium() {
     _shop_apt_install chromium
 }
 
+# The target dir is shared by every checkout on the machine (that is what keeps CI's fresh clones
+# warm). Cargo names the final binaries by crate only (debug/server, front/…/frontend.wasm), so
+# after another checkout built there, cargo may find this checkout's crates "fresh" and leave the
+# other checkout's binaries in place. When the last builder was another checkout, touch our own
+# crates' sources so cargo rebuilds them (dependencies stay cached).
+_shop_claim_target_dir() {
+    local marker="$CARGO_TARGET_DIR/.last-checkout"
+    mkdir -p "$CARGO_TARGET_DIR"
+    if [[ -f $marker && $(cat "$marker") != "$SHOP_ROOT" ]]; then
+        find "$SHOP_ROOT"/{app,backend,domain,frontend,migrations,server} -name '*.rs' -exec touch {} +
+    fi
+    echo "$SHOP_ROOT" >"$marker"
+}
+
 shop_setup() {
     # Playwright must never try to download browsers (no internet but the registries).
     export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
     _shop_toolchain || return 1
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$SHOP_CACHE/target}"
+    _shop_claim_target_dir
     _shop_cargo_leptos || return 1
     _shop_wasm_bindgen || return 1
     _shop_tansu || return 1

@@ -221,6 +221,8 @@ pub struct DayFigures {
     pub orders: u64,
     pub revenue_cents: i64,
     pub average_cents: i64,
+    /// Today's orders per current status.
+    pub per_status: Vec<(OrderStatus, u64)>,
 }
 
 pub async fn figures_since(shop: &Shop, session: &Session, since_ms: i64) -> Result<DayFigures, ShopError> {
@@ -235,9 +237,20 @@ pub async fn figures_since(shop: &Shop, session: &Session, since_ms: i64) -> Res
         .await?;
     let counted: Vec<i64> = rows.iter().filter(|(_, s)| s != OrderStatus::Cancelled.as_str()).map(|(t, _)| *t).collect();
     let revenue: i64 = counted.iter().sum();
+    let per_status = OrderStatus::ALL.into_iter().map(|st| (st, rows.iter().filter(|(_, s)| s == st.as_str()).count() as u64)).collect();
     Ok(DayFigures {
         orders: rows.len() as u64,
         revenue_cents: revenue,
         average_cents: if counted.is_empty() { 0 } else { revenue / counted.len() as i64 },
+        per_status,
     })
+}
+
+/// Orders per minute over the last `minutes` minutes, oldest first (staff chart).
+pub async fn per_minute(shop: &Shop, session: &Session, now_ms: i64, minutes: usize) -> Result<Vec<u32>, ShopError> {
+    session.require_staff()?;
+    let since = now_ms - minutes as i64 * 60_000;
+    let times: Vec<i64> =
+        order::Entity::find().filter(order::Column::CreatedAt.gt(since)).select_only().column(order::Column::CreatedAt).into_tuple().all(&shop.db).await?;
+    Ok(domain::stats::per_minute(&times, now_ms, minutes))
 }

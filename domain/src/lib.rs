@@ -10,6 +10,7 @@ pub mod event;
 pub mod lifecycle;
 pub mod money;
 pub mod pricing;
+pub mod stats;
 pub mod validation;
 pub mod views;
 

@@ -40,11 +40,8 @@ test('an order placed in one tab appears live in the other, across a server rest
   expect(reloads).toBe(0);
 });
 
-test('staff move an order and the shopper sees it change in place', async ({ browser, page }) => {
+test('the staff feed shows a new order live; staff move it and the shopper sees it in place', async ({ browser, page }) => {
   await signUp(page, uniqueEmail('owner'));
-  await page.getByRole('button', { name: 'Add Nimbus Bluetooth Speaker to cart' }).click();
-  const id = await checkOut(page);
-  await expect(page.getByTestId('connection-status').first()).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
 
   const staffContext = await browser.newContext({ baseURL: new URL(page.url()).origin });
   const staff = await staffContext.newPage();
@@ -56,14 +53,27 @@ test('staff move an order and the shopper sees it change in place', async ({ bro
   await staff.waitForURL((url) => url.pathname === '/');
   await staff.goto('/staff');
   await waitForHydration(staff);
+  await expect(staff.getByTestId('connection-status').first()).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
+  const ordersBefore = Number(await staff.getByTestId('figure-orders').textContent());
+  const chartBefore = Number(await staff.getByTestId('orders-chart').getAttribute('data-total'));
+
+  // A shopper orders: it arrives on the staff page without reload, figures and chart move.
+  await page.getByRole('button', { name: 'Add Nimbus Bluetooth Speaker to cart' }).click();
+  const id = await checkOut(page);
   const card = staff.locator(`[data-order-id="${id}"]`);
-  await expect(card).toBeVisible();
+  await expect(card).toBeVisible({ timeout: 5_000 });
+  await expect(staff.locator('[data-testid=order-card]').first()).toHaveAttribute('data-order-id', id);
+  await expect(staff.getByTestId('figure-orders')).toHaveText(String(ordersBefore + 1));
+  await expect(staff.getByTestId('orders-chart')).toHaveAttribute('data-total', String(chartBefore + 1));
+
+  await expect(page.getByTestId('connection-status').first()).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
   const short = id.slice(-6);
   await card.getByRole('button', { name: `Mark processing, order #${short}` }).click();
   await expect(card.getByTestId('status-badge')).toHaveText('Processing');
   await card.getByRole('button', { name: `Mark shipped, order #${short}` }).click();
   await expect(card.getByTestId('status-badge')).toHaveText('Shipped');
 
+  // The shopper's order page changed in place.
   await expect(page.getByTestId('status-badge')).toHaveText('Shipped', { timeout: 5_000 });
   await expect(page.getByTestId('timeline')).toContainText('Shipped');
   await staffContext.close();

@@ -1,7 +1,7 @@
 // Progressive enhancement: with JavaScript (and so WASM) disabled, every form still works
 // through plain HTML posts to the same server functions.
 import { test, expect } from './support/server';
-import { uniqueEmail } from './support/flows';
+import { fillShipping, uniqueEmail } from './support/flows';
 
 test.use({ javaScriptEnabled: false });
 
@@ -26,13 +26,7 @@ test('sign up, add to cart and check out with WASM disabled', async ({ page }) =
   await expect(page.getByTestId('cart-count')).toHaveText('1');
 
   await page.goto('/checkout');
-  await page.getByLabel('First name').fill('Ada');
-  await page.getByLabel('Last name').fill('Lovelace');
-  await page.getByLabel('Email').fill('ada@example.com');
-  await page.getByLabel('Address').fill('12 Analytical Way');
-  await page.getByLabel('City').fill('New York');
-  await page.getByLabel('State').fill('NY');
-  await page.getByLabel('ZIP').fill('1000');
+  await fillShipping(page, '1000');
   await page.getByRole('button', { name: 'Continue to review' }).click();
   await expect(page.getByTestId('error-zip')).toContainText('ZIP');
   await expect(page.getByLabel('City')).toHaveValue('New York');

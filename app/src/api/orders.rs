@@ -55,6 +55,8 @@ pub async fn change_status(id: String, status: String, version: i64) -> Result<O
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overview {
     pub today: backend_types::DayFigures,
+    /// Orders per minute over the last hour, oldest first.
+    pub per_minute: Vec<u32>,
     pub low_stock: Vec<ProductView>,
     pub threshold: i32,
 }
@@ -67,6 +69,7 @@ pub mod backend_types {
         pub orders: u64,
         pub revenue_cents: i64,
         pub average_cents: i64,
+        pub per_status: Vec<(domain::OrderStatus, u64)>,
     }
 }
 
@@ -80,8 +83,10 @@ pub async fn staff_overview() -> Result<Overview, AppError> {
     let midnight = now - now.rem_euclid(24 * 3600 * 1000);
     let f = backend::orders::figures_since(&shop, &session, midnight).await?;
     let low = backend::catalog::low_stock(&shop.db, shop.low_stock_threshold).await?;
+    let per_minute = backend::orders::per_minute(&shop, &session, now, 60).await?;
     Ok(Overview {
-        today: backend_types::DayFigures { orders: f.orders, revenue_cents: f.revenue_cents, average_cents: f.average_cents },
+        today: backend_types::DayFigures { orders: f.orders, revenue_cents: f.revenue_cents, average_cents: f.average_cents, per_status: f.per_status },
+        per_minute,
         low_stock: low,
         threshold: shop.low_stock_threshold,
     })

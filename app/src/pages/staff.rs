@@ -47,6 +47,13 @@ fn Dashboard() -> impl IntoView {
             overview.refetch();
         }
     });
+    // The chart's window moves with the clock, not only with events.
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(handle) = set_interval_with_handle(move || overview.refetch(), std::time::Duration::from_secs(30)) {
+            on_cleanup(move || handle.clear());
+        }
+    }
 
     view! {
         <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
@@ -61,6 +68,17 @@ fn Dashboard() -> impl IntoView {
                             <Figure label="Orders today" value=o.today.orders.to_string() testid="figure-orders" />
                             <Figure label="Revenue today" value=format_cents(o.today.revenue_cents) testid="figure-revenue" />
                             <Figure label="Average order" value=format_cents(o.today.average_cents) testid="figure-average" />
+                        </section>
+                        <section aria-label="Orders by status today" class="mb-8 flex flex-wrap gap-2 text-sm" data-testid="status-counts">
+                            {o.today.per_status.iter().map(|(st, n)| view! {
+                                <span class="rounded-full bg-white px-3 py-1 ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700">
+                                    {format!("{}: {n}", st.label())}
+                                </span>
+                            }).collect_view()}
+                        </section>
+                        <section aria-label="Orders per minute" class="mb-8 rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
+                            <h2 class="mb-3 font-semibold">"Orders per minute, last hour"</h2>
+                            <OrdersChart buckets=o.per_minute.clone() />
                         </section>
                         <section aria-label="Low stock" class="mb-8 rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
                             <h2 class="mb-3 font-semibold">{format!("Low stock (below {})", o.threshold)}</h2>
@@ -113,5 +131,32 @@ fn Figure(label: &'static str, value: String, testid: &'static str) -> impl Into
             <p class="text-sm text-slate-500">{label}</p>
             <p class="mt-1 text-2xl font-bold" data-testid=testid>{value}</p>
         </div>
+    }
+}
+
+/// Bars for 60 one-minute buckets, oldest on the left, drawn as SVG.
+#[component]
+fn OrdersChart(buckets: Vec<u32>) -> impl IntoView {
+    const W: f64 = 600.0;
+    const H: f64 = 120.0;
+    let max = buckets.iter().copied().max().unwrap_or(0).max(1);
+    let total: u32 = buckets.iter().sum();
+    let n = buckets.len().max(1) as f64;
+    let bar_w = W / n;
+    let label = format!("Orders per minute over the last hour: {total} orders, at most {max} in one minute.");
+    let title = label.clone();
+    view! {
+        <svg viewBox=format!("0 0 {W} {}", H + 16.0) class="h-40 w-full" role="img" aria-label=label data-testid="orders-chart" data-total=total>
+            <title>{title}</title>
+            <line x1="0" y1=H x2=W y2=H class="stroke-slate-300 dark:stroke-slate-700" stroke-width="1" />
+            {buckets.iter().enumerate().map(|(i, &c)| {
+                let h = (c as f64 / max as f64) * (H - 8.0);
+                view! {
+                    <rect x=format!("{:.1}", i as f64 * bar_w + 1.0) y=format!("{:.1}", H - h) width=format!("{:.1}", (bar_w - 2.0).max(1.0)) height=format!("{h:.1}") rx="1.5" class="fill-indigo-500" />
+                }
+            }).collect_view()}
+            <text x="0" y=H + 14.0 class="fill-slate-500 text-[10px]">"60 min ago"</text>
+            <text x=W y=H + 14.0 text-anchor="end" class="fill-slate-500 text-[10px]">"now"</text>
+        </svg>
     }
 }

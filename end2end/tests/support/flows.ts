@@ -35,17 +35,22 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await waitForHydration(page);
 }
 
-/** Checks out whatever is in the cart, through every step. Returns the new order's id. */
-export async function checkOut(page: Page): Promise<string> {
-  await page.goto('/checkout');
-  await waitForHydration(page);
+/** Fills step 1 of the checkout (shipping details); `zip` lets a test enter a bad one. */
+export async function fillShipping(page: Page, zip = '10001'): Promise<void> {
   await page.getByLabel('First name').fill('Ada');
   await page.getByLabel('Last name').fill('Lovelace');
   await page.getByLabel('Email').fill('ada@example.com');
   await page.getByLabel('Address').fill('12 Analytical Way');
   await page.getByLabel('City').fill('New York');
   await page.getByLabel('State').fill('NY');
-  await page.getByLabel('ZIP').fill('10001');
+  await page.getByLabel('ZIP').fill(zip);
+}
+
+/** Checks out whatever is in the cart, through every step. Returns the new order's id. */
+export async function checkOut(page: Page): Promise<string> {
+  await page.goto('/checkout');
+  await waitForHydration(page);
+  await fillShipping(page);
   await page.getByRole('button', { name: 'Continue to review' }).click();
   await expect(page.getByTestId('review-total')).toBeVisible();
   await page.getByRole('button', { name: 'Place order' }).click();
