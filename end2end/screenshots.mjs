@@ -1,0 +1,77 @@
+// Takes the README's screenshots from a running shop in headless Chromium.
+//   node end2end/screenshots.mjs http://127.0.0.1:3000 STAFF_EMAIL STAFF_PASSWORD
+// Creates a shopper, places two orders, lets staff move one, and writes PNGs to
+// end2end/screenshots/.
+import { chromium } from 'playwright-core';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const [base = 'http://127.0.0.1:3000', staffEmail, staffPassword] = process.argv.slice(2);
+if (!staffEmail || !staffPassword) {
+  console.error('usage: node end2end/screenshots.mjs BASE_URL STAFF_EMAIL STAFF_PASSWORD');
+  process.exit(2);
+}
+const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const viewport = { width: 1280, height: 860 };
+const hydrated = (p) => p.waitForFunction(() => document.body.dataset.hydrated === 'true');
+const shot = (p, name) => p.screenshot({ path: path.join(out, name) });
+
+const shopper = await (await browser.newContext({ baseURL: base, viewport })).newPage();
+await shopper.goto('/register');
+await hydrated(shopper);
+await shopper.getByLabel('Name').fill('Ada Lovelace');
+await shopper.getByLabel('Email').fill(`ada-${Date.now()}@example.com`);
+await shopper.getByLabel('Password (at least 8 characters)').fill('correct-horse-battery');
+await shopper.getByRole('button', { name: 'Create account' }).click();
+await shopper.waitForURL((u) => u.pathname === '/');
+await hydrated(shopper);
+await shot(shopper, 'catalog.png');
+
+async function order(products) {
+  await shopper.goto('/');
+  await hydrated(shopper);
+  for (const p of products) await shopper.getByRole('button', { name: `Add ${p} to cart` }).click();
+  await shopper.goto('/checkout');
+  await hydrated(shopper);
+  for (const [label, value] of [['First name', 'Ada'], ['Last name', 'Lovelace'], ['Email', 'ada@example.com'], ['Address', '12 Analytical Way'], ['City', 'New York'], ['State', 'NY'], ['ZIP', '10001']]) {
+    await shopper.getByLabel(label).fill(value);
+  }
+  await shopper.getByRole('button', { name: 'Continue to review' }).click();
+  await shopper.getByTestId('review-total').waitFor();
+  return async () => {
+    await shopper.getByRole('button', { name: 'Place order' }).click();
+    await shopper.waitForURL(/\/orders\//);
+  };
+}
+const place1 = await order(['Aurora Wireless Headphones', 'Ridge Ceramic Mug']);
+await shot(shopper, 'checkout.png');
+await place1();
+await (await order(['Orbit Smart Watch']))();
+
+const staffPage = await (await browser.newContext({ baseURL: base, viewport, colorScheme: 'dark' })).newPage();
+await staffPage.goto('/login');
+await hydrated(staffPage);
+await staffPage.getByLabel('Email').fill(staffEmail);
+await staffPage.getByLabel('Password').fill(staffPassword);
+await staffPage.getByRole('button', { name: 'Sign in' }).click();
+await staffPage.waitForURL((u) => u.pathname === '/');
+await staffPage.goto('/staff');
+await hydrated(staffPage);
+await staffPage.locator('[data-testid=order-card]').first().waitFor();
+
+await shopper.goto('/orders');
+await hydrated(shopper);
+await shopper.getByTestId('connection-status').first().waitFor();
+const first = staffPage.locator('[data-testid=order-card]').first();
+await first.getByRole('button', { name: /^Mark processing/ }).click();
+await shopper.getByText(/is now Processing/).waitFor();
+await shot(shopper, 'orders-live.png');
+await staffPage.evaluate(() => window.scrollTo(0, 0));
+await staffPage.waitForTimeout(300);
+await shot(staffPage, 'staff-dashboard.png');
+await browser.close();
+console.log(`screenshots written to ${out}`);
