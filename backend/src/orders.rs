@@ -78,19 +78,7 @@ pub async fn list(shop: &Shop, session: &Session, all: bool, status: Option<Orde
         session.require_staff()?;
     }
     let scope = |q: sea_orm::Select<order::Entity>| if all { q } else { q.filter(order::Column::UserId.eq(session.user_id.clone())) };
-    let mut counts = Vec::new();
-    let grouped: Vec<(String, i64)> = scope(order::Entity::find())
-        .select_only()
-        .column(order::Column::Status)
-        .column_as(order::Column::Id.count(), "n")
-        .group_by(order::Column::Status)
-        .into_tuple()
-        .all(&shop.db)
-        .await?;
-    for st in OrderStatus::ALL {
-        let n = grouped.iter().find(|(s, _)| s == st.as_str()).map_or(0, |(_, n)| *n as u64);
-        counts.push((st, n));
-    }
+    let counts = counts(shop, session, all).await?;
     let mut q = scope(order::Entity::find());
     if let Some(st) = status {
         q = q.filter(order::Column::Status.eq(st.as_str()));
@@ -100,6 +88,26 @@ pub async fn list(shop: &Shop, session: &Session, all: bool, status: Option<Orde
     let page = page.clamp(1, pages);
     let orders = paginator.fetch_page(page - 1).await?;
     Ok(OrderPage { orders: load_summaries(&shop.db, orders).await?, page, pages, counts })
+}
+
+/// How many of the viewer's orders (all orders for staff with `all`) are in each status.
+pub async fn counts(shop: &Shop, session: &Session, all: bool) -> Result<Vec<(OrderStatus, u64)>, ShopError> {
+    if all {
+        session.require_staff()?;
+    }
+    let mut q = order::Entity::find();
+    if !all {
+        q = q.filter(order::Column::UserId.eq(session.user_id.clone()));
+    }
+    let grouped: Vec<(String, i64)> = q
+        .select_only()
+        .column(order::Column::Status)
+        .column_as(order::Column::Id.count(), "n")
+        .group_by(order::Column::Status)
+        .into_tuple()
+        .all(&shop.db)
+        .await?;
+    Ok(OrderStatus::ALL.into_iter().map(|st| (st, grouped.iter().find(|(s, _)| s == st.as_str()).map_or(0, |(_, n)| *n as u64))).collect())
 }
 
 /// One order with shipping details and its status timeline. Another shopper's order is

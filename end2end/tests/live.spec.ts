@@ -18,6 +18,7 @@ test('an order placed in one tab appears live in the other, across a server rest
   await page.getByRole('button', { name: 'Add Glide Ergonomic Mouse to cart' }).click();
   const first = await checkOut(page);
   await expect(watcher.locator(`[data-order-id="${first}"]`)).toBeVisible({ timeout: 5_000 });
+  await expect(watcher.getByTestId('status-filter')).toContainText('Pending (1)');
   await expect(watcher.getByTestId('toast').first()).toContainText('placed');
 
   // The server goes away: the indicator says so, then comes back Live by itself.

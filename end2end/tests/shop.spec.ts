@@ -56,3 +56,16 @@ test('signed-out visitors are sent to sign in and come back', async ({ page }) =
   await page.waitForURL((url) => url.pathname === '/orders');
   await expect(page.getByRole('heading', { name: 'Your orders' })).toBeVisible();
 });
+
+test('the cart is the same in every tab', async ({ page, context }) => {
+  await page.goto('/');
+  await waitForHydration(page);
+  const other = await context.newPage();
+  await other.goto('/cart');
+  await waitForHydration(other);
+  const before = Number(await other.getByTestId('cart-count').textContent());
+  await page.getByRole('button', { name: 'Add Canvas Notebook Set to cart' }).click();
+  await expect(other.getByTestId('cart-count')).toHaveText(String(before + 1));
+  await expect(other.getByTestId('cart-line').filter({ hasText: 'Canvas Notebook Set' })).toBeVisible();
+  await other.close();
+});

@@ -31,6 +31,14 @@ pub async fn list_orders(status: Option<String>, page: Option<u64>, all: Option<
     Ok(OrdersPage { orders: p.orders, page: p.page, pages: p.pages, counts: p.counts })
 }
 
+/// Count per status of the viewer's orders (kept current on `/orders` as events arrive).
+#[server(prefix = "/api", endpoint = "order_counts")]
+pub async fn order_counts() -> Result<Vec<(OrderStatus, u64)>, AppError> {
+    let session = ssr::require_session()?;
+    let shop = ssr::shop()?;
+    Ok(backend::orders::counts(&shop, &session, false).await?)
+}
+
 /// One order with its items, shipping details and status timeline.
 #[server(prefix = "/api", endpoint = "order")]
 pub async fn get_order(id: String) -> Result<OrderDetail, AppError> {

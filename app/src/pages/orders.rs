@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::orders::{get_order, list_orders, ChangeStatus};
+use crate::api::orders::{get_order, list_orders, order_counts, ChangeStatus};
 use crate::components::{format_time, EmptyState, ErrorNotice, Skeleton, StatusBadge};
 use crate::error::AppError;
 use crate::pages::ToLogin;
@@ -155,6 +155,18 @@ fn Orders() -> impl IntoView {
     let list = LiveOrders::new();
     let filter = Signal::derive(move || status_q().parse::<OrderStatus>().ok());
     follow_live(list, filter, move || orders.refetch(), false);
+    // The counts in the filter chips follow every event too.
+    let counts = RwSignal::new(Vec::<(OrderStatus, u64)>::new());
+    let live = expect_context::<Live>();
+    live.listen(move |msg| {
+        if matches!(msg, LiveMsg::Event(_)) {
+            leptos::task::spawn_local(async move {
+                if let Ok(c) = order_counts().await {
+                    counts.set(c);
+                }
+            });
+        }
+    });
 
     view! {
         <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
@@ -169,14 +181,23 @@ fn Orders() -> impl IntoView {
                     Err(e) => return view! { <ErrorNotice message=e.to_string() /> }.into_any(),
                 };
                 list.replace(page.orders.clone());
+                counts.set(page.counts.clone());
                 let current = status_q();
-                let total: u64 = page.counts.iter().map(|(_, n)| n).sum();
-                view! {
-                    <nav aria-label="Filter by status" class="mb-4 flex flex-wrap gap-2 text-sm">
-                        <FilterChip href="/orders".to_owned() label=format!("All ({total})") active=current.is_empty() />
-                        {page.counts.iter().map(|(st, n)| view! {
+                let chips = {
+                    let current = current.clone();
+                    move || {
+                        let c = counts.get();
+                        let total: u64 = c.iter().map(|(_, n)| n).sum();
+                        let all = view! { <FilterChip href="/orders".to_owned() label=format!("All ({total})") active=current.is_empty() /> };
+                        let rest = c.into_iter().map(|(st, n)| view! {
                             <FilterChip href=format!("/orders?status={}", st.as_str()) label=format!("{} ({n})", st.label()) active=current == st.as_str() />
-                        }).collect_view()}
+                        }).collect_view();
+                        view! { {all} {rest} }
+                    }
+                };
+                view! {
+                    <nav aria-label="Filter by status" class="mb-4 flex flex-wrap gap-2 text-sm" data-testid="status-filter">
+                        {chips}
                     </nav>
                     <Show
                         when=move || list.rows.with(|r| !r.is_empty())
