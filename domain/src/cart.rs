@@ -92,6 +92,18 @@ impl Cart {
     }
 }
 
+/// Checks one cart change a request asks for: a well-formed product id and a quantity from
+/// `min` (0 where 0 means "remove") to [`MAX_QUANTITY`].
+pub fn check_line(product_id: &str, quantity: i64, min: i64) -> Result<(), String> {
+    if !is_valid_product_id(product_id) {
+        return Err(format!("\"{}\" is not a product.", product_id.chars().take(40).collect::<String>()));
+    }
+    if !(min..=MAX_QUANTITY).contains(&quantity) {
+        return Err(format!("Quantity must be between {min} and {MAX_QUANTITY} (got {quantity})."));
+    }
+    Ok(())
+}
+
 /// Product ids are slugs: lower-case ASCII letters, digits and dashes, 1–64 characters.
 pub fn is_valid_product_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -100,6 +112,16 @@ pub fn is_valid_product_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cart_changes_are_checked() {
+        assert!(check_line("ridge-mug", 0, 0).is_ok());
+        assert!(check_line("ridge-mug", 99, 1).is_ok());
+        assert!(check_line("ridge-mug", 0, 1).is_err());
+        assert!(check_line("ridge-mug", 100, 0).is_err());
+        assert!(check_line("ridge-mug", -1, 0).is_err());
+        assert_eq!(check_line("x; Domain=evil", 1, 1), Err("\"x; Domain=evil\" is not a product.".into()));
+    }
 
     #[test]
     fn add_merges_and_caps() {

@@ -13,6 +13,7 @@ pub mod hub;
 pub mod kafka;
 pub mod metrics;
 pub mod relay;
+pub mod security;
 pub mod startup;
 pub mod ws;
 

@@ -4,6 +4,7 @@
 async fn main() {
     let _ = dotenvy::dotenv();
     server::startup::init_tracing();
+    server::startup::raise_fd_limit();
     let config = match server::Config::from_env() {
         Ok(c) => c,
         Err(e) => {

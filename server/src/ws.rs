@@ -24,18 +24,8 @@ const PING_EVERY: Duration = Duration::from_secs(15);
 const DEAD_AFTER: Duration = Duration::from_secs(45);
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// An `Origin` header, when present, must name the host the request was sent to.
-pub fn origin_allowed(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true; // not a browser, or a same-origin request from an old one
-    };
-    let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
-    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
-}
-
 pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if !origin_allowed(&headers) {
+    if !crate::security::origin_allowed(&headers) {
         return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
     }
     let Some(session) = state.shop.auth.session_from_headers(&headers) else {
@@ -97,26 +87,4 @@ async fn serve(socket: WebSocket, session: Session, state: AppState) {
     drop(subscription);
     state.metrics.ws_connections.fetch_sub(1, Ordering::Relaxed);
     tracing::debug!("socket closed");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert("host", host.parse().unwrap());
-        if let Some(o) = origin {
-            h.insert("origin", o.parse().unwrap());
-        }
-        h
-    }
-
-    #[test]
-    fn origin_must_match_host() {
-        assert!(origin_allowed(&headers(None, "127.0.0.1:3000")));
-        assert!(origin_allowed(&headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000")));
-        assert!(!origin_allowed(&headers(Some("http://evil.example"), "127.0.0.1:3000")));
-        assert!(!origin_allowed(&headers(Some("http://127.0.0.1:4000"), "127.0.0.1:3000")));
-    }
 }

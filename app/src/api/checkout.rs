@@ -35,10 +35,10 @@ pub async fn server_cart() -> Result<String, AppError> {
 /// Adds a product to the cart cookie (the no-WASM path; with WASM the cart is updated locally).
 #[server(prefix = "/api", endpoint = "add_to_cart")]
 pub async fn add_to_cart(product_id: String, quantity: Option<i64>) -> Result<(), AppError> {
+    let quantity = quantity.unwrap_or(1);
+    domain::cart::check_line(&product_id, quantity, 1).map_err(|m| AppError::from(backend::ShopError::Rejected(m)))?;
     let mut cart = cart_from_request();
-    if domain::cart::is_valid_product_id(&product_id) {
-        cart.add(&product_id, quantity.unwrap_or(1).clamp(1, domain::cart::MAX_QUANTITY));
-    }
+    cart.add(&product_id, quantity);
     write_cart_cookie(&cart);
     Ok(())
 }
@@ -46,6 +46,9 @@ pub async fn add_to_cart(product_id: String, quantity: Option<i64>) -> Result<()
 /// Sets a quantity in the cart cookie; 0 removes the line (the no-WASM path).
 #[server(prefix = "/api", endpoint = "set_cart_quantity")]
 pub async fn set_cart_quantity(product_id: String, quantity: i64) -> Result<(), AppError> {
+    // Checked before anything is written: an id is a slug, so nothing can be smuggled into
+    // the Set-Cookie header, and an impossible quantity changes nothing.
+    domain::cart::check_line(&product_id, quantity, 0).map_err(|m| AppError::from(backend::ShopError::Rejected(m)))?;
     let mut cart = cart_from_request();
     cart.set_quantity(&product_id, quantity);
     write_cart_cookie(&cart);

@@ -1,0 +1,138 @@
+//! What a shopper's or staff browser does, reduced to what the benchmark needs: sign up or in
+//! (keeping the session cookie), check out through the real server-function endpoint, and open
+//! `/ws` sockets. Sockets bind to many loopback source addresses (127.0.0.2, .3, …) so that
+//! tens of thousands of them never run out of ephemeral ports.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::net::TcpSocket;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+pub type Socket = WebSocketStream<tokio::net::TcpStream>;
+
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(1024)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("HTTP client")
+}
+
+/// A signed-in user: the value of its `session` cookie.
+#[derive(Clone)]
+pub struct User {
+    pub cookie: String,
+}
+
+fn session_from(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("session=").map(|rest| rest.split(';').next().unwrap_or_default().to_owned()))
+        .filter(|v| !v.is_empty())
+}
+
+pub async fn register(http: &reqwest::Client, base: &str, email: &str) -> Result<User, String> {
+    let r = http
+        .post(format!("{base}/api/register"))
+        .form(&[("name", "Bench Shopper"), ("email", email), ("password", "bench-password-123")])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let cookie = session_from(&r).ok_or_else(|| format!("register {email}: {}", r.status()))?;
+    Ok(User { cookie })
+}
+
+pub async fn login(http: &reqwest::Client, base: &str, email: &str, password: &str) -> Result<User, String> {
+    let r = http.post(format!("{base}/api/login")).form(&[("email", email), ("password", password)]).send().await.map_err(|e| e.to_string())?;
+    let cookie = session_from(&r).ok_or_else(|| format!("login {email}: {}", r.status()))?;
+    Ok(User { cookie })
+}
+
+/// Registers `n` shoppers, a few at a time.
+pub async fn register_many(http: &reqwest::Client, base: &str, tag: &str, n: usize) -> Result<Vec<User>, String> {
+    let results: Vec<Result<User, String>> = futures::stream::iter(0..n)
+        .map(|i| async move { register(http, base, &format!("{tag}-{i}-{}@example.test", ulid::Ulid::new().to_string().to_lowercase())).await })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
+/// One checkout of one unit of `product`; returns the order id.
+pub async fn checkout(http: &reqwest::Client, base: &str, user: &User, product: &str) -> Result<String, String> {
+    let key = ulid::Ulid::new().to_string();
+    let cart = format!("{product}:1");
+    let r = http
+        .post(format!("{base}/api/place_order"))
+        .header("cookie", format!("session={}", user.cookie))
+        .form(&[
+            ("first_name", "Ada"),
+            ("last_name", "Lovelace"),
+            ("email", "ada@example.com"),
+            ("address", "12 Analytical Way"),
+            ("city", "New York"),
+            ("state", "NY"),
+            ("zip", "10001"),
+            ("cart", cart.as_str()),
+            ("idempotency_key", key.as_str()),
+        ])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = r.status();
+    let text = r.text().await.map_err(|e| e.to_string())?;
+    if status != 200 {
+        return Err(format!("checkout: {status} {text}"));
+    }
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    v["order"]["id"].as_str().map(str::to_owned).ok_or_else(|| format!("checkout: no order id in {text}"))
+}
+
+static NEXT_SOURCE: AtomicUsize = AtomicUsize::new(0);
+
+/// Loopback source addresses used round-robin (each has its own ~28k ephemeral ports).
+const SOURCES: usize = 32;
+
+pub async fn open_socket(addr: SocketAddr, user: &User) -> Result<Socket, String> {
+    let n = NEXT_SOURCE.fetch_add(1, Ordering::Relaxed) % SOURCES;
+    let source = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 1, 1 + n as u8)), 0);
+    let tcp = TcpSocket::new_v4().map_err(|e| e.to_string())?;
+    tcp.bind(source).map_err(|e| format!("bind {source}: {e}"))?;
+    let stream = tcp.connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
+    stream.set_nodelay(true).ok();
+    let mut req = format!("ws://{addr}/ws").into_client_request().map_err(|e| e.to_string())?;
+    req.headers_mut().insert("cookie", format!("session={}", user.cookie).parse().map_err(|_| "cookie header")?);
+    // Small buffers: the benchmark holds up to 20,000 of these itself.
+    let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0);
+    let (mut ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(config)).await.map_err(|e| format!("upgrade: {e}"))?;
+    match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        Ok(Some(Ok(Message::Text(t)))) if t.as_str().contains("\"hello\"") => Ok(ws),
+        other => Err(format!("expected hello, got {other:?}")),
+    }
+}
+
+/// Opens `n` sockets for `users` (round-robin), `parallel` handshakes at a time.
+pub async fn open_many(addr: SocketAddr, users: &[User], n: usize, parallel: usize) -> Result<Vec<Socket>, String> {
+    let results: Vec<Result<Socket, String>> =
+        futures::stream::iter(0..n).map(|i| open_socket(addr, &users[i % users.len()])).buffer_unordered(parallel).collect().await;
+    results.into_iter().collect()
+}
+
+/// Order id and arrival time of an `order.created` frame, if the message is one.
+pub fn created_order_id(msg: &Message) -> Option<String> {
+    let Message::Text(t) = msg else { return None };
+    let v: serde_json::Value = serde_json::from_str(t.as_str()).ok()?;
+    if v["kind"] != "event" || v["event"]["type"] != "order.created" {
+        return None;
+    }
+    v["event"]["order_id"].as_str().map(str::to_owned)
+}

@@ -1,0 +1,311 @@
+//! The hostile-input suite: every request here is one an attacker or a broken client could
+//! send. Each must get a clear 4xx (or, for a tampered price, the database's price) and change
+//! nothing: the database is compared before and after.
+
+mod common;
+
+use backend::auth::{AuthSettings, Role};
+use common::{new_key, start_broker, Db, Shopper, TestApp};
+
+const SHIPPING: [(&str, &str); 7] = [
+    ("first_name", "Ada"),
+    ("last_name", "Lovelace"),
+    ("email", "ada@example.com"),
+    ("address", "12 Analytical Way"),
+    ("city", "New York"),
+    ("state", "NY"),
+    ("zip", "10001"),
+];
+
+/// What a hostile request must not change.
+#[derive(Debug, PartialEq, Eq)]
+struct Snapshot {
+    users: i64,
+    orders: i64,
+    items: i64,
+    outbox: i64,
+    history: i64,
+    stock: i64,
+}
+
+async fn snapshot(app: &TestApp) -> Snapshot {
+    let stock = app.app.shop.catalog.all(&app.app.shop.db).await.unwrap().iter().map(|p| p.stock).sum();
+    Snapshot {
+        users: app.count("users").await,
+        orders: app.count("orders").await,
+        items: app.count("order_items").await,
+        outbox: app.count("outbox").await,
+        history: app.count("order_status_history").await,
+        stock,
+    }
+}
+
+fn with_cart<'a>(cart: &'a str, key: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut form = SHIPPING.to_vec();
+    form.push(("cart", cart));
+    form.push(("idempotency_key", key));
+    form
+}
+
+async fn staff(app: &TestApp) -> Shopper {
+    let s = app.shopper();
+    let r = s.call("login", &[("email", "staff@example.test"), ("password", "staff-password-123")]).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    s
+}
+
+#[tokio::test]
+async fn bad_quantities_products_and_bodies_change_nothing() {
+    let broker = start_broker().await;
+    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    let s = app.shopper();
+    s.register("hostile@example.com").await;
+    let before = snapshot(&app).await;
+
+    // Quantities and products: 422 with a message that says what is wrong.
+    for (cart, says) in [
+        ("ridge-mug:0", "between 1 and 99"),
+        ("ridge-mug:-5", "between 1 and 99"),
+        ("ridge-mug:99999999999999999999999", "not a whole number"),
+        ("ridge-mug:9223372036854775807", "between 1 and 99"),
+        ("ridge-mug:1e3", "not a whole number"),
+        ("ridge-mug:abc", "not a whole number"),
+        ("ridge-mug:", "not a whole number"),
+        ("ghost-product:1", "ghost-product"),
+        ("ridge-mug:1,ridge-mug:99", "between 1 and 99"),
+    ] {
+        let key = new_key();
+        let r = s.call("place_order", &with_cart(cart, &key)).await;
+        assert!((400..500).contains(&r.status), "{cart}: {} {}", r.status, r.text);
+        assert!(r.text.contains(says), "{cart}: expected {says:?} in {}", r.text);
+    }
+
+    // Bodies: too large, malformed form encoding, JSON where a form is expected, no body.
+    let url = format!("{}/api/place_order", app.base);
+    let huge = format!("cart=ridge-mug:1&first_name={}", "A".repeat(70 * 1024));
+    let r = s.http.post(&url).header("content-type", "application/x-www-form-urlencoded").body(huge).send().await.unwrap();
+    assert_eq!(r.status(), 413, "a body over the 64 KiB limit");
+    for (content_type, body) in [
+        ("application/x-www-form-urlencoded", "%%%=%zz&&=="),
+        ("application/x-www-form-urlencoded", "cart=ridge-mug:1"),
+        ("application/json", "{\"cart\": \"ridge-mug:1\", "),
+        ("application/json", "[1,2,3]"),
+        ("text/plain", "cart=ridge-mug:1"),
+    ] {
+        let r = s.http.post(&url).header("content-type", content_type).body(body).send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        assert!((400..500).contains(&status), "{content_type} {body:?}: {status} {text}");
+        assert!(!text.is_empty(), "a 4xx says why: {content_type} {body:?}");
+    }
+    let r = s.http.post(&url).send().await.unwrap();
+    assert!(r.status().is_client_error(), "no body: {}", r.status());
+
+    // The cart endpoints of the no-WASM forms: impossible quantities, and ids that would
+    // smuggle attributes into the cart's Set-Cookie header.
+    for (id, q) in [("ridge-mug", "-1"), ("ridge-mug", "100"), ("ridge-mug", "1000000000000"), ("ridge-mug", "x"), ("x; Domain=evil.example", "1")] {
+        for f in ["set_cart_quantity", "add_to_cart"] {
+            let r = s.call(f, &[("product_id", id), ("quantity", q)]).await;
+            assert!((400..500).contains(&r.status), "{f} {id} {q}: {} {}", r.status, r.text);
+        }
+    }
+    let r = s.http.post(format!("{}/api/add_to_cart", app.base)).form(&[("product_id", "ridge-mug"), ("quantity", "0")]).send().await.unwrap();
+    assert_eq!(r.status(), 422, "adding nothing is refused");
+
+    assert_eq!(snapshot(&app).await, before, "hostile requests changed the database");
+    app.app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_tampered_price_or_total_is_charged_at_the_database_price() {
+    let broker = start_broker().await;
+    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    let s = app.shopper();
+    s.register("tamper@example.com").await;
+    let key = new_key();
+    let mut form = with_cart("ridge-mug:1", &key);
+    form.extend([("total_cents", "1"), ("total", "0.01"), ("price_cents", "1"), ("ridge-mug_price", "1"), ("unit_price_cents", "-100")]);
+    let r = s.call("place_order", &form).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["order"]["total_cents"], 1600, "the price comes from the database");
+    // A cart line that smuggles a price is not a quantity at all.
+    let r = s.call("place_order", &with_cart("ridge-mug:1:1", &new_key())).await;
+    assert!((400..500).contains(&r.status), "{} {}", r.status, r.text);
+    assert_eq!(app.count("orders").await, 1);
+    app.app.shutdown().await;
+}
+
+#[tokio::test]
+async fn script_tags_are_rendered_escaped_and_sql_metacharacters_are_data() {
+    let broker = start_broker().await;
+    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    const XSS: &str = "<script>alert(1)</script>";
+    let s = app.shopper();
+    let r = s.call("register", &[("name", XSS), ("email", "xss@example.com"), ("password", "correct-horse-battery")]).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let key = new_key();
+    let form: Vec<(&str, &str)> = vec![
+        ("first_name", XSS),
+        ("last_name", "O'Brien\"; DROP TABLE orders; --"),
+        ("email", "xss@example.com"),
+        ("address", XSS),
+        ("city", "<img src=x onerror=alert(1)>"),
+        ("state", "NY"),
+        ("zip", "10001"),
+        ("cart", "ridge-mug:1"),
+        ("idempotency_key", &key),
+    ];
+    let r = s.call("place_order", &form).await;
+    let id = if r.status == 200 {
+        r.body["order"]["id"].as_str().unwrap().to_owned()
+    } else {
+        // Refusing markup in a name is a fine answer too, as long as it is a clear 4xx.
+        assert_eq!(r.status, 422, "{}", r.text);
+        panic!("expected the order to be accepted with its text stored verbatim: {}", r.text);
+    };
+    let page = s.http.get(format!("{}/orders/{id}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains(XSS), "raw script tag in the order page");
+    assert!(!page.contains("<img src=x"), "raw img tag in the order page");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "escaped text shown");
+    assert!(page.contains("O&#39;Brien") || page.contains("O'Brien"), "the quote is kept as text");
+    let header = s.http.get(&app.base).send().await.unwrap().text().await.unwrap();
+    assert!(!header.contains(XSS), "the user's name is escaped in the header");
+    assert_eq!(app.count("orders").await, 1, "the orders table is intact");
+
+    // SQL metacharacters wherever an id or an email goes in.
+    let before = snapshot(&app).await;
+    let other = app.shopper();
+    for email in ["' OR '1'='1", "admin'--@example.com", "x@example.com' OR 1=1 --"] {
+        let r = other.call("login", &[("email", email), ("password", "' OR '1'='1")]).await;
+        assert!((400..500).contains(&r.status), "login {email}: {} {}", r.status, r.text);
+    }
+    let r = s.call("order", &[("id", "' OR '1'='1")]).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = s.call("orders", &[("status", "PENDING' OR '1'='1")]).await;
+    assert!((400..500).contains(&r.status), "status filter: {} {}", r.status, r.text);
+    let r = s.call("place_order", &with_cart("ridge-mug';DELETE FROM products;--:1", &new_key())).await;
+    assert!((400..500).contains(&r.status), "{} {}", r.status, r.text);
+    let r = s.http.get(format!("{}/?q=%27%20OR%201%3D1%20--", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "search treats quotes as text");
+    assert_eq!(snapshot(&app).await, before);
+    app.app.shutdown().await;
+}
+
+#[tokio::test]
+async fn forged_expired_unsigned_and_foreign_tokens_are_refused() {
+    let broker = start_broker().await;
+    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    let s = app.shopper();
+    let me = s.register("jwt@example.com").await;
+    let user_id = me.body["id"].as_str().expect("register returns the user id").to_owned();
+    let valid = s.cookie_header().unwrap().split("session=").nth(1).unwrap().split(';').next().unwrap().to_owned();
+    let now = chrono::Utc::now().timestamp();
+
+    let b64 = |s: &str| {
+        const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in s.as_bytes().chunks(3) {
+            let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &x)| acc | (x as u32) << (16 - 8 * i));
+            for i in 0..=chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    };
+    let staff_claims = b64(&format!(r#"{{"sub":"{user_id}","role":"staff","iat":{now},"exp":{}}}"#, now + 3600));
+    let parts: Vec<&str> = valid.split('.').collect();
+    let tokens = [
+        ("expired", app.app.shop.auth.issue(&user_id, Role::Shopper, now - 8 * 24 * 3600)),
+        ("wrong key", AuthSettings::new(b"not-the-servers-secret-not-the-servers", 4).issue(&user_id, Role::Staff, now)),
+        ("alg none", format!("{}.{staff_claims}.", b64(r#"{"alg":"none","typ":"JWT"}"#))),
+        ("role forged, signature kept", format!("{}.{staff_claims}.{}", parts[0], parts[2])),
+        ("HS512 header", format!("{}.{}.{}", b64(r#"{"alg":"HS512","typ":"JWT"}"#), parts[1], parts[2])),
+        ("garbage", "a.b.c".to_owned()),
+    ];
+    let ws_url = app.base.replace("http://", "ws://") + "/ws";
+    for (what, token) in tokens {
+        let cookie = format!("session={token}");
+        let http = reqwest::Client::new();
+        let r = http.post(format!("{}/api/orders", app.base)).header("cookie", &cookie).form(&[("all", "true")]).send().await.unwrap();
+        assert_eq!(r.status(), 401, "{what}: server function");
+        let r = http.post(format!("{}/api/staff_overview", app.base)).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(r.status(), 401, "{what}: staff function");
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = ws_url.as_str().into_client_request().unwrap();
+        req.headers_mut().insert("cookie", cookie.parse().unwrap());
+        match tokio_tungstenite::connect_async(req).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 401, "{what}: /ws"),
+            other => panic!("{what}: /ws must answer 401, got {:?}", other.map(|_| ())),
+        }
+    }
+    // The genuine token still works, as a shopper only.
+    assert_eq!(s.call("orders", &[]).await.status, 200);
+    assert_eq!(s.call("staff_overview", &[]).await.status, 403);
+    app.app.shutdown().await;
+}
+
+#[tokio::test]
+async fn cross_origin_writes_other_shoppers_and_staff_functions_are_refused() {
+    let broker = start_broker().await;
+    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    let alice = app.shopper();
+    alice.register("alice@example.com").await;
+    let placed = alice.checkout("ridge-mug:1", &new_key()).await;
+    assert_eq!(placed.status, 200, "{}", placed.text);
+    let id = placed.body["order"]["id"].as_str().unwrap().to_owned();
+    let before = snapshot(&app).await;
+
+    // A page on another site posting with alice's cookie (as a browser ignoring SameSite would).
+    let url = format!("{}/api/place_order", app.base);
+    let r = alice.http.post(&url).header("origin", "http://evil.example").form(&with_cart("ridge-mug:1", &new_key())).send().await.unwrap();
+    assert_eq!(r.status(), 403, "cross-origin server-function POST");
+    let r = alice
+        .http
+        .post(format!("{}/api/change_status", app.base))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("id", id.as_str()), ("status", "CANCELLED"), ("version", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "cross-site (fetch metadata) POST");
+    // The same request from the shop's own origin goes through the normal checks.
+    let r = alice.http.post(&url).header("origin", &app.base).form(&with_cart("ridge-mug:0", &new_key())).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+
+    let mallory = app.shopper();
+    mallory.register("mallory@example.com").await;
+    assert_eq!(mallory.call("order", &[("id", &id)]).await.status, 404);
+    assert_eq!(mallory.call("change_status", &[("id", &id), ("status", "CANCELLED"), ("version", "1")]).await.status, 404);
+    assert_eq!(mallory.http.get(format!("{}/orders/{id}", app.base)).send().await.unwrap().status(), 404);
+    for (f, form) in [
+        ("staff_overview", vec![]),
+        ("orders", vec![("all", "true")]),
+        ("change_status", vec![("id", id.as_str()), ("status", "PROCESSING"), ("version", "1")]),
+    ] {
+        let r = alice.call(f, &form).await;
+        assert_eq!(r.status, 403, "{f} as a shopper: {}", r.text);
+    }
+    assert_eq!(snapshot(&app).await, before);
+    let r = staff(&app).await.call("staff_overview", &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    app.app.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers() {
+    let broker = start_broker().await;
+    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    let s = app.shopper();
+    s.register("headers@example.com").await;
+    for path in ["/", "/products", "/login", "/orders", "/cart", "/no-such-page", "/favicon.svg", "/healthz"] {
+        let r = s.http.get(format!("{}{path}", app.base)).send().await.unwrap();
+        let h = r.headers();
+        let csp = h.get("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP")).to_str().unwrap();
+        assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-eval'") || csp.contains("wasm-unsafe-eval"), "{path}: no plain unsafe-eval");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+    }
+    app.app.shutdown().await;
+}
