@@ -208,6 +208,9 @@ async fn a_server_killed_under_load_loses_no_order_event_and_clients_resync() {
     let port = free_port();
     let mut server = start_server(&data, port, &brokers).await;
     let base = server.base.clone();
+    let db = Database::connect(format!("sqlite://{}?mode=rw", data.join("shop.db").display())).await.unwrap();
+    // Enough stock that the buyers never run out (a write from outside, as an operator would).
+    db.execute_unprepared("UPDATE products SET stock = 1000000 WHERE id = 'canvas-notebook'").await.unwrap();
     let s = Shopper::new(&base);
     s.register("survivor@example.com").await;
     let mut ws = s.socket().await;
@@ -259,7 +262,6 @@ async fn a_server_killed_under_load_loses_no_order_event_and_clients_resync() {
     // Restart on the same data: the outbox drains every committed order, including any whose
     // HTTP response was lost in the kill.
     let server = start_server(&data, port, &brokers).await;
-    let db = Database::connect(format!("sqlite://{}?mode=rw", data.join("shop.db").display())).await.unwrap();
     let in_db: HashSet<String> = db
         .query_all(Statement::from_string(db.get_database_backend(), "SELECT id FROM orders".to_owned()))
         .await
@@ -279,8 +281,16 @@ async fn a_server_killed_under_load_loses_no_order_event_and_clients_resync() {
     }
     let lost: Vec<_> = in_db.difference(&on_topic).collect();
     assert!(lost.is_empty(), "{} committed orders have no event on Kafka: {lost:?}", lost.len());
-    let metrics = http.get(format!("{}/metrics", server.base)).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("shop_outbox_backlog 0"), "{metrics}");
+    // Produced rows are marked published right after the broker's ack: wait for that too.
+    let mut metrics = String::new();
+    for _ in 0..100 {
+        metrics = http.get(format!("{}/metrics", server.base)).send().await.unwrap().text().await.unwrap();
+        if metrics.contains("shop_outbox_backlog 0") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(metrics.contains("shop_outbox_backlog 0"), "the outbox drained: {metrics}");
 
     // The browser's reconnect: the same session works on the restarted server; its resync (the
     // order list) shows every order, and new events arrive live.
