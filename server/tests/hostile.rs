@@ -5,17 +5,8 @@
 mod common;
 
 use backend::auth::{AuthSettings, Role};
-use common::{new_key, start_broker, Db, Shopper, TestApp};
+use common::{checkout_form, new_key, start_broker, Db, Shopper, TestApp};
 
-const SHIPPING: [(&str, &str); 7] = [
-    ("first_name", "Ada"),
-    ("last_name", "Lovelace"),
-    ("email", "ada@example.com"),
-    ("address", "12 Analytical Way"),
-    ("city", "New York"),
-    ("state", "NY"),
-    ("zip", "10001"),
-];
 
 /// What a hostile request must not change.
 #[derive(Debug, PartialEq, Eq)]
@@ -40,12 +31,6 @@ async fn snapshot(app: &TestApp) -> Snapshot {
     }
 }
 
-fn with_cart<'a>(cart: &'a str, key: &'a str) -> Vec<(&'a str, &'a str)> {
-    let mut form = SHIPPING.to_vec();
-    form.push(("cart", cart));
-    form.push(("idempotency_key", key));
-    form
-}
 
 async fn staff(app: &TestApp) -> Shopper {
     let s = app.shopper();
@@ -75,7 +60,7 @@ async fn bad_quantities_products_and_bodies_change_nothing() {
         ("ridge-mug:1,ridge-mug:99", "between 1 and 99"),
     ] {
         let key = new_key();
-        let r = s.call("place_order", &with_cart(cart, &key)).await;
+        let r = s.call("place_order", &checkout_form(cart, &key)).await;
         assert!((400..500).contains(&r.status), "{cart}: {} {}", r.status, r.text);
         assert!(r.text.contains(says), "{cart}: expected {says:?} in {}", r.text);
     }
@@ -123,13 +108,13 @@ async fn a_tampered_price_or_total_is_charged_at_the_database_price() {
     let s = app.shopper();
     s.register("tamper@example.com").await;
     let key = new_key();
-    let mut form = with_cart("ridge-mug:1", &key);
+    let mut form = checkout_form("ridge-mug:1", &key);
     form.extend([("total_cents", "1"), ("total", "0.01"), ("price_cents", "1"), ("ridge-mug_price", "1"), ("unit_price_cents", "-100")]);
     let r = s.call("place_order", &form).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["order"]["total_cents"], 1600, "the price comes from the database");
     // A cart line that smuggles a price is not a quantity at all.
-    let r = s.call("place_order", &with_cart("ridge-mug:1:1", &new_key())).await;
+    let r = s.call("place_order", &checkout_form("ridge-mug:1:1", &new_key())).await;
     assert!((400..500).contains(&r.status), "{} {}", r.status, r.text);
     assert_eq!(app.count("orders").await, 1);
     app.app.shutdown().await;
@@ -183,7 +168,7 @@ async fn script_tags_are_rendered_escaped_and_sql_metacharacters_are_data() {
     assert_eq!(r.status, 404, "{}", r.text);
     let r = s.call("orders", &[("status", "PENDING' OR '1'='1")]).await;
     assert!((400..500).contains(&r.status), "status filter: {} {}", r.status, r.text);
-    let r = s.call("place_order", &with_cart("ridge-mug';DELETE FROM products;--:1", &new_key())).await;
+    let r = s.call("place_order", &checkout_form("ridge-mug';DELETE FROM products;--:1", &new_key())).await;
     assert!((400..500).contains(&r.status), "{} {}", r.status, r.text);
     let r = s.http.get(format!("{}/?q=%27%20OR%201%3D1%20--", app.base)).send().await.unwrap();
     assert_eq!(r.status(), 200, "search treats quotes as text");
@@ -259,7 +244,7 @@ async fn cross_origin_writes_other_shoppers_and_staff_functions_are_refused() {
 
     // A page on another site posting with alice's cookie (as a browser ignoring SameSite would).
     let url = format!("{}/api/place_order", app.base);
-    let r = alice.http.post(&url).header("origin", "http://evil.example").form(&with_cart("ridge-mug:1", &new_key())).send().await.unwrap();
+    let r = alice.http.post(&url).header("origin", "http://evil.example").form(&checkout_form("ridge-mug:1", &new_key())).send().await.unwrap();
     assert_eq!(r.status(), 403, "cross-origin server-function POST");
     let r = alice
         .http
@@ -271,7 +256,7 @@ async fn cross_origin_writes_other_shoppers_and_staff_functions_are_refused() {
         .unwrap();
     assert_eq!(r.status(), 403, "cross-site (fetch metadata) POST");
     // The same request from the shop's own origin goes through the normal checks.
-    let r = alice.http.post(&url).header("origin", &app.base).form(&with_cart("ridge-mug:0", &new_key())).send().await.unwrap();
+    let r = alice.http.post(&url).header("origin", &app.base).form(&checkout_form("ridge-mug:0", &new_key())).send().await.unwrap();
     assert_eq!(r.status(), 422);
 
     assert_eq!(mallory.call("order", &[("id", &id)]).await.status, 404);

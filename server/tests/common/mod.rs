@@ -156,17 +156,7 @@ impl Shopper {
 
     /// A checkout that may meet a dead server: None when the connection failed.
     pub async fn try_checkout(&self, cart: &str, key: &str) -> Option<Reply> {
-        let mut form = vec![
-            ("first_name", "Ada"),
-            ("last_name", "Lovelace"),
-            ("email", "ada@example.com"),
-            ("address", "12 Analytical Way"),
-            ("city", "New York"),
-            ("state", "NY"),
-            ("zip", "10001"),
-        ];
-        form.push(("cart", cart));
-        form.push(("idempotency_key", key));
+        let form = checkout_form(cart, key);
         let r = self.http.post(format!("{}/api/place_order", self.base)).form(&form).send().await.ok()?;
         let status = r.status().as_u16();
         let text = r.text().await.ok()?;
@@ -192,17 +182,7 @@ impl Shopper {
     pub async fn checkout(&self, cart: &str, key: &str) -> Reply {
         self.call(
             "place_order",
-            &[
-                ("first_name", "Ada"),
-                ("last_name", "Lovelace"),
-                ("email", "ada@example.com"),
-                ("address", "12 Analytical Way"),
-                ("city", "New York"),
-                ("state", "NY"),
-                ("zip", "10001"),
-                ("cart", cart),
-                ("idempotency_key", key),
-            ],
+            &checkout_form(cart, key),
         )
         .await
     }
@@ -223,6 +203,25 @@ impl Shopper {
         assert_eq!(hello["kind"], "hello");
         s
     }
+}
+
+/// Valid shipping details, as the checkout form sends them.
+pub const SHIPPING: [(&str, &str); 7] = [
+    ("first_name", "Ada"),
+    ("last_name", "Lovelace"),
+    ("email", "ada@example.com"),
+    ("address", "12 Analytical Way"),
+    ("city", "New York"),
+    ("state", "NY"),
+    ("zip", "10001"),
+];
+
+/// A whole checkout form: [`SHIPPING`], the cart and the idempotency key.
+pub fn checkout_form<'a>(cart: &'a str, key: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut form = SHIPPING.to_vec();
+    form.push(("cart", cart));
+    form.push(("idempotency_key", key));
+    form
 }
 
 pub fn new_key() -> String {
