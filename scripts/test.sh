@@ -35,8 +35,11 @@ host_tests() {
     cargo test --no-fail-fast 2>&1 | tee "$RESULTS/cargo-test.log"
 }
 
+# The browser bundle, CSS and assets. The server binary the browser tests run is the one
+# host_tests just built (target/debug/server, needed by the integration tests anyway): a second
+# server build under cargo-leptos' feature selection would compile most dependencies again.
 site_build() {
-    cargo leptos build "${LEPTOS_LIB_ARGS[@]}"
+    cargo leptos build --frontend-only "${LEPTOS_LIB_ARGS[@]}"
 }
 
 browser_tests() {
