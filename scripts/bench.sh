@@ -9,6 +9,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 shop_setup
 
-cargo leptos build --release "${LEPTOS_LIB_ARGS[@]}"
+cargo leptos build --release --precompress "${LEPTOS_LIB_ARGS[@]}"
 cargo build --release -p bench
 exec "$CARGO_TARGET_DIR/release/bench" --server "$CARGO_TARGET_DIR/release/server" --site target/site "$@"

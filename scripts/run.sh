@@ -8,4 +8,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 shop_setup
 
-exec cargo leptos serve --release "${LEPTOS_LIB_ARGS[@]}"
+exec cargo leptos serve --release --precompress "${LEPTOS_LIB_ARGS[@]}"

@@ -3,7 +3,7 @@
 //! first status-history row and the outbox event. Nothing is written if any step fails.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 use crate::entities::{order, order_item, order_status_history, product};
 use crate::orders::{load_summaries, to_summary_with_items};
@@ -139,25 +139,27 @@ async fn write_order(
 
     let now = now_ms();
     let order_id = new_id();
-    let order = order::ActiveModel {
-        id: Set(order_id.clone()),
-        user_id: Set(user_id.to_owned()),
-        status: Set(OrderStatus::Pending.as_str().to_owned()),
-        version: Set(1),
-        total_cents: Set(priced.total_cents),
-        idempotency_key: Set(key.to_owned()),
-        ship_first_name: Set(shipping.first_name.clone()),
-        ship_last_name: Set(shipping.last_name.clone()),
-        ship_email: Set(shipping.email.clone()),
-        ship_address: Set(shipping.address.clone()),
-        ship_city: Set(shipping.city.clone()),
-        ship_state: Set(shipping.state.clone()),
-        ship_zip: Set(shipping.zip.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
+    // Inserted without RETURNING (and without sea-orm's read-back SELECT): every statement here
+    // is a round trip to SQLite's worker thread inside the write gate, the serial part of a
+    // checkout (BENCHMARKS.md, P2). The row is the model we already hold.
+    let order = order::Model {
+        id: order_id.clone(),
+        user_id: user_id.to_owned(),
+        status: OrderStatus::Pending.as_str().to_owned(),
+        version: 1,
+        total_cents: priced.total_cents,
+        idempotency_key: key.to_owned(),
+        ship_first_name: shipping.first_name.clone(),
+        ship_last_name: shipping.last_name.clone(),
+        ship_email: shipping.email.clone(),
+        ship_address: shipping.address.clone(),
+        ship_city: shipping.city.clone(),
+        ship_state: shipping.state.clone(),
+        ship_zip: shipping.zip.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    order::Entity::insert(order::ActiveModel::from(order.clone())).exec_without_returning(&txn).await?;
     let items: Vec<order_item::ActiveModel> = priced
         .lines
         .iter()
@@ -172,15 +174,15 @@ async fn write_order(
         })
         .collect();
     order_item::Entity::insert_many(items).exec(&txn).await?;
-    order_status_history::ActiveModel {
+    order_status_history::Entity::insert(order_status_history::ActiveModel {
         order_id: Set(order_id.clone()),
         status: Set(OrderStatus::Pending.as_str().to_owned()),
         version: Set(1),
         changed_by: Set(user_id.to_owned()),
         changed_at: Set(now),
         ..Default::default()
-    }
-    .insert(&txn)
+    })
+    .exec_without_returning(&txn)
     .await?;
     let event = OrderEvent {
         v: EVENT_SCHEMA_VERSION,

@@ -127,12 +127,50 @@ pub async fn open_many(addr: SocketAddr, users: &[User], n: usize, parallel: usi
     results.into_iter().collect()
 }
 
-/// Order id and arrival time of an `order.created` frame, if the message is one.
+/// The order id of an `order.created` frame, if the message is one.
+///
+/// A plain text scan, not a JSON parse: in P4 this runs for 10,000 sockets per event on the same
+/// two cores as the server, and a full parse per frame would be counted as delivery time.
+/// (The frame's shape is fixed by `domain::event`; `reads_the_order_id_of_a_created_frame`
+/// checks the scan against a real encoded frame.)
 pub fn created_order_id(msg: &Message) -> Option<String> {
     let Message::Text(t) = msg else { return None };
-    let v: serde_json::Value = serde_json::from_str(t.as_str()).ok()?;
-    if v["kind"] != "event" || v["event"]["type"] != "order.created" {
+    order_id_of_created(t.as_str())
+}
+
+fn order_id_of_created(text: &str) -> Option<String> {
+    if !text.contains(r#""kind":"event""#) || !text.contains(r#""type":"order.created""#) {
         return None;
     }
-    v["event"]["order_id"].as_str().map(str::to_owned)
+    let start = text.find(r#""order_id":""#)? + r#""order_id":""#.len();
+    let len = text[start..].find('"')?;
+    Some(text[start..start + len].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::event::{EventType, OrderEvent};
+    use domain::ServerMessage;
+
+    fn frame(kind: EventType) -> String {
+        let event = OrderEvent {
+            v: 1,
+            event_id: "01JEVENT".into(),
+            kind,
+            order_id: "01JORDER42".into(),
+            user_id: "01JUSER".into(),
+            status: domain::lifecycle::OrderStatus::Pending,
+            order_version: 1,
+            total_cents: 1299,
+            occurred_at: "2026-11-28T12:00:00Z".into(),
+        };
+        ServerMessage::Event { event }.to_json()
+    }
+
+    #[test]
+    fn reads_the_order_id_of_a_created_frame() {
+        assert_eq!(super::order_id_of_created(&frame(EventType::OrderCreated)).as_deref(), Some("01JORDER42"));
+        assert_eq!(super::order_id_of_created(&frame(EventType::OrderStatusChanged)), None);
+        assert_eq!(super::order_id_of_created(&ServerMessage::Heartbeat.to_json()), None);
+    }
 }

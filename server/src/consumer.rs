@@ -37,6 +37,16 @@ impl Consumer {
                 let client = kafka::connect(&self.target.brokers).await?;
                 kafka::ensure_topic(&client, &self.target.topic, self.target.partitions).await?;
                 let clients = kafka::partition_clients(&client, &self.target.topic, self.target.partitions).await?;
+                // Every partition gets its starting position before any of them fetches: the first
+                // fetch is what makes /readyz answer "ready", and an instance that says it is ready
+                // must not miss an event produced after that on a partition still looking up
+                // where to start.
+                for (p, pc) in clients.iter().enumerate() {
+                    if offsets[p].lock().expect("offset lock").is_none() {
+                        let latest = kafka::bounded("reading the latest offset", pc.get_offset(OffsetAt::Latest)).await?;
+                        *offsets[p].lock().expect("offset lock") = Some(latest);
+                    }
+                }
                 let loops = clients.into_iter().enumerate().map(|(p, pc)| self.partition_loop(pc, offsets.clone(), p));
                 futures::future::try_join_all(loops).await.map(|_| ())
             };
@@ -59,15 +69,8 @@ impl Consumer {
     }
 
     async fn partition_loop(&self, pc: Arc<PartitionClient>, offsets: Arc<Vec<std::sync::Mutex<Option<i64>>>>, p: usize) -> Result<(), String> {
-        let stored = *offsets[p].lock().expect("offset lock");
-        let mut offset = match stored {
-            Some(o) => o,
-            None => {
-                let latest = kafka::bounded("reading the latest offset", pc.get_offset(OffsetAt::Latest)).await?;
-                *offsets[p].lock().expect("offset lock") = Some(latest);
-                latest
-            }
-        };
+        // Set by `run` before the loops start.
+        let mut offset = offsets[p].lock().expect("offset lock").ok_or("partition without a starting offset")?;
         let limit = kafka::CALL_TIMEOUT + Duration::from_millis(self.max_wait_ms as u64);
         loop {
             let (records, high_watermark) = kafka::bounded_for(limit, "fetching records", pc.fetch_records(offset, 1..4_000_000, self.max_wait_ms)).await?;

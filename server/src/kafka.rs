@@ -37,7 +37,18 @@ pub async fn connect(brokers: &[String]) -> Result<Client, String> {
 }
 
 /// Creates the topic if it does not exist; "already exists" is success.
+///
+/// The relay and the consumer both call this at start. The topic list is asked first because
+/// rskafka logs a refused `create_topic` (TopicAlreadyExists) at ERROR level, and an error line
+/// on every normal start would teach operators to ignore errors. Within one process the calls
+/// take turns; two instances starting at once can still race, and the loser's "already exists"
+/// is then accepted below.
 pub async fn ensure_topic(client: &Client, topic: &str, partitions: i32) -> Result<(), String> {
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = ONE_AT_A_TIME.lock().await;
+    if bounded("listing topics", client.list_topics()).await?.iter().any(|t| t.name == topic) {
+        return Ok(());
+    }
     let controller = client.controller_client().map_err(|e| format!("controller client: {e}"))?;
     match tokio::time::timeout(CALL_TIMEOUT, controller.create_topic(topic, partitions, 1, 5_000)).await {
         Ok(Ok(())) => {

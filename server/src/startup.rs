@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -217,7 +218,14 @@ fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
+    // The browser bundle: `cargo leptos build --release --precompress` (scripts/run.sh) writes
+    // brotli-11 and gzip-9 copies beside each file, served here as they are; without them (debug
+    // builds) the file is served plain and the compression layer compresses it on the fly at its
+    // faster, weaker default level.
+    let pkg_dir = std::path::Path::new(state.leptos_options.site_root.as_ref()).join(state.leptos_options.site_pkg_dir.as_ref());
+    let pkg_url = format!("/{}", state.leptos_options.site_pkg_dir.trim_matches('/'));
     Router::new()
+        .nest_service(&pkg_url, ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
         .route("/ws", get(ws::handler))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

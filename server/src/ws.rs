@@ -23,6 +23,15 @@ use domain::ServerMessage;
 const PING_EVERY: Duration = Duration::from_secs(15);
 const DEAD_AFTER: Duration = Duration::from_secs(45);
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Per-socket buffers. tungstenite's defaults (a 128 KiB read buffer and a 128 KiB write buffer
+/// per connection) are sized for bulk transfer; our frames are under 1 KiB and a browser sends
+/// only pongs and heartbeats, so one instance can hold tens of thousands of sockets in little
+/// memory (BENCHMARKS.md, P3). Frames are written and flushed one at a time.
+const READ_BUFFER: usize = 4 * 1024;
+const WRITE_BUFFER: usize = 0;
+/// Nothing a browser sends us is larger; a bigger message closes the socket instead of being
+/// buffered.
+const MAX_INCOMING_MESSAGE: usize = 16 * 1024;
 
 pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>, headers: HeaderMap) -> Response {
     if !crate::security::origin_allowed(&headers) {
@@ -31,7 +40,11 @@ pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>, header
     let Some(session) = state.shop.auth.session_from_headers(&headers) else {
         return (StatusCode::UNAUTHORIZED, "sign in to receive live updates").into_response();
     };
-    ws.on_upgrade(move |socket| serve(socket, session, state))
+    ws.read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_message_size(MAX_INCOMING_MESSAGE)
+        .max_frame_size(MAX_INCOMING_MESSAGE)
+        .on_upgrade(move |socket| serve(socket, session, state))
 }
 
 #[tracing::instrument(name = "ws", skip_all, fields(user_id = %session.user_id, staff = session.is_staff()))]

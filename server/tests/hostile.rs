@@ -295,3 +295,35 @@ async fn every_page_carries_the_security_headers() {
     }
     app.app.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_oversized_websocket_message_closes_only_that_socket() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let broker = start_broker().await;
+    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    let s = app.shopper();
+    s.register("big-frames@example.com").await;
+    let mut bad = s.socket().await;
+    let mut good = s.socket().await;
+    // 1 MiB: far above what a browser ever sends on this socket (pongs and nothing else).
+    // The server may close the connection before it has read it all: a failed send is fine.
+    let _ = bad.ws.send(Message::Text("x".repeat(1 << 20).into())).await;
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            match bad.ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert_eq!(closed, Ok(true), "the server must close a socket that sends an oversized message");
+    // The other socket of the same shopper still gets its events.
+    let order = s.checkout("canvas-notebook:1", &new_key()).await;
+    assert_eq!(order.status, 200, "{}", order.text);
+    let got = good.collect_orders(1, std::time::Duration::from_secs(5)).await;
+    assert_eq!(got.len(), 1, "the well-behaved socket must still receive events");
+    app.app.shutdown().await;
+}
