@@ -154,23 +154,24 @@ impl Shopper {
         Shopper { http, jar, base: base.to_owned() }
     }
 
-    /// A checkout that may meet a dead server: None when the connection failed.
-    pub async fn try_checkout(&self, cart: &str, key: &str) -> Option<Reply> {
-        let form = checkout_form(cart, key);
-        let r = self.http.post(format!("{}/api/place_order", self.base)).form(&form).send().await.ok()?;
+    /// Calls a server function the way a browser with WASM does (form-encoded, JSON back);
+    /// None when the request failed (a server that is down, or was killed mid-request).
+    pub async fn try_call(&self, name: &str, form: &[(&str, &str)]) -> Option<Reply> {
+        let r = self.http.post(format!("{}/api/{name}", self.base)).form(form).send().await.ok()?;
         let status = r.status().as_u16();
         let text = r.text().await.ok()?;
         let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
         Some(Reply { status, body, text })
     }
 
-    /// Calls a server function the way a browser with WASM does (form-encoded, JSON back).
+    /// [`Shopper::try_call`] against a server that must be up.
     pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> Reply {
-        let r = self.http.post(format!("{}/api/{name}", self.base)).form(form).send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-        Reply { status, body, text }
+        self.try_call(name, form).await.unwrap_or_else(|| panic!("calling {name}: no answer from {}", self.base))
+    }
+
+    /// A checkout that may meet a dead server: None when the connection failed.
+    pub async fn try_checkout(&self, cart: &str, key: &str) -> Option<Reply> {
+        self.try_call("place_order", &checkout_form(cart, key)).await
     }
 
     pub async fn register(&self, email: &str) -> Reply {
@@ -180,11 +181,7 @@ impl Shopper {
     }
 
     pub async fn checkout(&self, cart: &str, key: &str) -> Reply {
-        self.call(
-            "place_order",
-            &checkout_form(cart, key),
-        )
-        .await
+        self.call("place_order", &checkout_form(cart, key)).await
     }
 
     pub fn cookie_header(&self) -> Option<String> {
