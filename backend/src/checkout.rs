@@ -99,43 +99,41 @@ async fn write_order(
 ) -> Result<PlacedOrder, ShopError> {
     let txn = shop.db.begin().await?;
 
-    let existing = order::Entity::find()
-        .filter(order::Column::UserId.eq(user_id))
-        .filter(order::Column::IdempotencyKey.eq(key))
-        .one(&txn)
-        .await?;
-    if let Some(o) = existing {
-        let summary = load_summaries(&txn, vec![o]).await?.pop().ok_or(ShopError::NotFound)?;
-        return Ok(PlacedOrder { order: summary, repeated: true });
-    }
-
-    let ids: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
-    let products = product::Entity::find().filter(product::Column::Id.is_in(ids)).all(&txn).await?;
-    let snapshots: Vec<ProductSnapshot> = products
-        .iter()
-        .map(|p| ProductSnapshot { id: p.id.clone(), name: p.name.clone(), price_cents: p.price_cents, stock: p.stock as i64 })
-        .collect();
-    let priced = price_order(lines, &snapshots).map_err(|problems| {
-        ShopError::Rejected(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))
-    })?;
-
-    for line in &priced.lines {
+    // Take the stock first: one conditional UPDATE … RETURNING per line both decrements the stock
+    // (never below zero) and reads the price and name to charge. Every statement here is a round
+    // trip inside SQLite's write gate, the serial part of a checkout (BENCHMARKS.md, P2), so the
+    // happy path reads nothing else; the idempotency key is enforced by its unique index.
+    let mut snapshots = Vec::with_capacity(lines.len());
+    for line in lines {
+        // `parse_cart_lines` already bounds quantities; a non-positive one must never reach this
+        // UPDATE (it would raise the stock).
+        if !(1..=domain::cart::MAX_QUANTITY).contains(&line.quantity) {
+            return Err(ShopError::Rejected(format!("Quantity for \"{}\" must be between 1 and {}.", line.product_id, domain::cart::MAX_QUANTITY)));
+        }
         let taken = product::Entity::update_many()
             .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).sub(line.quantity))
             .filter(product::Column::Id.eq(&line.product_id))
             .filter(product::Column::Stock.gte(line.quantity))
-            .exec(&txn)
+            .exec_with_returning(&txn)
             .await?;
-        if taken.rows_affected != 1 {
-            // Someone bought it between our read and our update (PostgreSQL read committed).
-            let left = product::Entity::find_by_id(line.product_id.clone()).one(&txn).await?.map_or(0, |p| p.stock);
-            return Err(ShopError::Rejected(if left == 0 {
-                format!("{} is out of stock.", line.name)
-            } else {
-                format!("{}: only {left} left, you asked for {}.", line.name, line.quantity)
-            }));
+        match taken.into_iter().next() {
+            Some(p) => snapshots.push(ProductSnapshot {
+                id: p.id,
+                name: p.name,
+                price_cents: p.price_cents,
+                // What there was before this line took its share.
+                stock: p.stock as i64 + line.quantity,
+            }),
+            None => {
+                // Unknown product or not enough stock: undo the lines already taken, then explain.
+                txn.rollback().await?;
+                return refusal(shop, user_id, lines, key).await;
+            }
         }
     }
+    let priced = price_order(lines, &snapshots).map_err(|problems| {
+        ShopError::Rejected(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))
+    })?;
 
     let now = now_ms();
     let order_id = new_id();
@@ -210,6 +208,26 @@ async fn write_order(
         })
         .collect();
     Ok(PlacedOrder { order: to_summary_with_items(order, items, String::new()), repeated: false })
+}
+
+/// Why a checkout whose stock could not be taken is refused, from the products as they are now:
+/// every problem, each naming its product. A resubmitted form whose order already exists (the
+/// last unit bought by its first submission) gets that order instead.
+async fn refusal(shop: &Shop, user_id: &str, lines: &[domain::cart::CartLine], key: &str) -> Result<PlacedOrder, ShopError> {
+    if let Some(order) = find_by_key(shop, user_id, key).await? {
+        return Ok(PlacedOrder { order, repeated: true });
+    }
+    let ids: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
+    let products = product::Entity::find().filter(product::Column::Id.is_in(ids)).all(&shop.db).await?;
+    let snapshots: Vec<ProductSnapshot> = products
+        .into_iter()
+        .map(|p| ProductSnapshot { id: p.id, name: p.name, price_cents: p.price_cents, stock: p.stock as i64 })
+        .collect();
+    Err(match price_order(lines, &snapshots) {
+        Err(problems) => ShopError::Rejected(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")),
+        // The stock was there a moment ago and is now (another buyer's checkout rolled back).
+        Ok(_) => ShopError::Rejected("The stock of an item in your cart just changed; please try again.".into()),
+    })
 }
 
 #[cfg(test)]

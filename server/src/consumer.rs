@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use crate::hub::Hub;
 use crate::kafka;
 use crate::metrics::Metrics;
+use crate::nudge::FetchNudge;
 use crate::relay::KafkaTarget;
 use backend::Shop;
 use domain::{EventType, OrderEvent, OrderStatus};
@@ -24,6 +25,10 @@ pub struct Consumer {
     pub hub: Arc<Hub>,
     pub shop: Shop,
     pub metrics: Arc<Metrics>,
+    /// Set by this instance's relay when it produced to a partition.
+    pub nudge: Arc<FetchNudge>,
+    /// How long an idle partition waits before fetching again: the longest an event produced by
+    /// another instance waits here (this instance's own events come with a nudge).
     pub max_wait_ms: i32,
 }
 
@@ -71,9 +76,11 @@ impl Consumer {
     async fn partition_loop(&self, pc: Arc<PartitionClient>, offsets: Arc<Vec<std::sync::Mutex<Option<i64>>>>, p: usize) -> Result<(), String> {
         // Set by `run` before the loops start.
         let mut offset = offsets[p].lock().expect("offset lock").ok_or("partition without a starting offset")?;
-        let limit = kafka::CALL_TIMEOUT + Duration::from_millis(self.max_wait_ms as u64);
+        // Fetches ask the broker not to wait (its long-poll is a sleep loop that cannot be cut
+        // short); the waiting happens in `nudge.wait`, which the relay ends when it produced.
+        let idle = Duration::from_millis(self.max_wait_ms.max(1) as u64);
         loop {
-            let (records, high_watermark) = kafka::bounded_for(limit, "fetching records", pc.fetch_records(offset, 1..4_000_000, self.max_wait_ms)).await?;
+            let (records, high_watermark) = kafka::bounded("fetching records", pc.fetch_records(offset, 1..4_000_000, 0)).await?;
             self.metrics.consumer_last_fetch_ms.store(backend::now_ms(), Ordering::Relaxed);
             if records.is_empty() {
                 if high_watermark < offset {
@@ -82,9 +89,7 @@ impl Consumer {
                     offset = high_watermark;
                     *offsets[p].lock().expect("offset lock") = Some(offset);
                 }
-                if self.max_wait_ms == 0 {
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                }
+                self.nudge.wait(p, idle).await;
                 continue;
             }
             for r in records {

@@ -12,6 +12,7 @@ pub mod health;
 pub mod hub;
 pub mod kafka;
 pub mod metrics;
+pub mod nudge;
 pub mod relay;
 pub mod security;
 pub mod startup;

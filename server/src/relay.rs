@@ -15,6 +15,7 @@ use tokio::sync::watch;
 
 use crate::kafka;
 use crate::metrics::Metrics;
+use crate::nudge::FetchNudge;
 use backend::outbox::PendingEvent;
 use backend::Shop;
 
@@ -41,7 +42,8 @@ impl Producer {
     }
 
     /// Produces the rows, grouped by partition with their order kept; partitions in parallel.
-    async fn send(&self, rows: &[PendingEvent]) -> Result<(), String> {
+    /// Each acknowledged partition nudges this instance's consumer.
+    async fn send(&self, rows: &[PendingEvent], nudge: &FetchNudge) -> Result<(), String> {
         let n = self.partitions.len() as i32;
         let mut per_partition: Vec<Vec<Record>> = vec![Vec::new(); n as usize];
         let now = chrono::Utc::now();
@@ -57,13 +59,17 @@ impl Producer {
         let sends = per_partition.into_iter().enumerate().filter(|(_, r)| !r.is_empty()).map(|(p, records)| {
             let pc = self.partitions[p].clone();
             // LZ4 keeps requests small, which also avoids Nagle stalls (rskafka sets no TCP_NODELAY).
-            async move { kafka::bounded(&format!("producing to partition {p}"), pc.produce(records, Compression::Lz4)).await }
+            async move {
+                kafka::bounded(&format!("producing to partition {p}"), pc.produce(records, Compression::Lz4)).await?;
+                nudge.produced(p);
+                Ok::<_, String>(())
+            }
         });
         futures::future::try_join_all(sends).await.map(|_| ())
     }
 }
 
-pub async fn run(shop: Shop, target: KafkaTarget, metrics: Arc<Metrics>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(shop: Shop, target: KafkaTarget, metrics: Arc<Metrics>, nudge: Arc<FetchNudge>, mut shutdown: watch::Receiver<bool>) {
     let mut producer: Option<Arc<Producer>> = None;
     let mut failures: u32 = 0;
     loop {
@@ -88,7 +94,8 @@ pub async fn run(shop: Shop, target: KafkaTarget, metrics: Arc<Metrics>, mut shu
                 }
             }
             let p = producer.clone().expect("connected above");
-            let result = backend::outbox::publish_batch(&shop, BATCH, move |rows| Box::pin(async move { p.send(rows).await })).await;
+            let n = nudge.clone();
+            let result = backend::outbox::publish_batch(&shop, BATCH, move |rows| Box::pin(async move { p.send(rows, &n).await })).await;
             match result {
                 Ok(0) => {
                     failures = 0;

@@ -27,6 +27,7 @@ use tower_http::trace::TraceLayer;
 use crate::broker::EmbeddedBroker;
 use crate::config::{Broker, Config};
 use crate::consumer::Consumer;
+use crate::nudge::FetchNudge;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::relay::{self, KafkaTarget};
@@ -167,11 +168,19 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let target = || KafkaTarget { brokers: brokers.clone(), topic: config.topic.clone(), partitions: config.partitions };
 
+    let nudge = Arc::new(FetchNudge::new(config.partitions.max(1) as usize));
     let mut tasks = vec![
-        tokio::spawn(relay::run(shop.clone(), target(), metrics.clone(), shutdown_rx.clone())),
+        tokio::spawn(relay::run(shop.clone(), target(), metrics.clone(), nudge.clone(), shutdown_rx.clone())),
         tokio::spawn(
-            Consumer { target: target(), hub: hub.clone(), shop: shop.clone(), metrics: metrics.clone(), max_wait_ms: config.fetch_max_wait_ms }
-                .run(shutdown_rx.clone()),
+            Consumer {
+                target: target(),
+                hub: hub.clone(),
+                shop: shop.clone(),
+                metrics: metrics.clone(),
+                nudge,
+                max_wait_ms: config.fetch_max_wait_ms,
+            }
+            .run(shutdown_rx.clone()),
         ),
     ];
     if let Some(b) = &broker {

@@ -132,6 +132,32 @@ async fn checkout_prices_from_the_database_and_ignores_tampering() {
 }
 
 #[tokio::test]
+async fn resubmitting_the_form_that_bought_the_last_unit_shows_that_order() {
+    let broker = start_broker().await;
+    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    app.set_stock("orbit-watch", 1).await;
+    let s = app.shopper();
+    s.register("last@example.com").await;
+    let key = new_key();
+    let first = s.checkout("orbit-watch:1", &key).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    // The stock is gone now, but this is the same form (double click, back + resubmit): the
+    // shopper gets the order it placed, not "out of stock".
+    let again = s.checkout("orbit-watch:1", &key).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["order"]["id"], first.body["order"]["id"]);
+    assert_eq!(again.body["repeated"], true);
+    // A new form for the same product is refused and writes nothing.
+    let other = s.checkout("orbit-watch:1", &new_key()).await;
+    assert_eq!(other.status, 422, "{}", other.text);
+    assert!(other.text.contains("out of stock"), "{}", other.text);
+    assert_eq!(app.count("orders").await, 1);
+    assert_eq!(app.count("outbox").await, 1);
+    assert_eq!(app.stock_of("orbit-watch").await, 0);
+    app.app.shutdown().await;
+}
+
+#[tokio::test]
 async fn bad_carts_are_refused_and_write_nothing() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;

@@ -189,7 +189,10 @@ pub fn ConnectionIndicator() -> impl IntoView {
                     ConnState::Live => "bg-emerald-50 text-emerald-700 ring-emerald-600/20 dark:bg-emerald-950 dark:text-emerald-300",
                     ConnState::Reconnecting | ConnState::Connecting => "bg-amber-50 text-amber-700 ring-amber-600/20 dark:bg-amber-950 dark:text-amber-300",
                     ConnState::Offline => "bg-rose-50 text-rose-700 ring-rose-600/20 dark:bg-rose-950 dark:text-rose-300",
-                    ConnState::Idle => "hidden",
+                    // Nobody signed in, so no live channel to speak of. Only `hidden`: next to
+                    // `inline-flex` it would lose (both set `display`; the stylesheet's order
+                    // decides), and signed-out visitors saw a red "Not connected" pill.
+                    ConnState::Idle => return "hidden".to_owned(),
                 };
                 format!("inline-flex items-center gap-1.5 rounded-full px-2.5 py-1 text-xs font-medium ring-1 ring-inset {tone}")
             }
