@@ -50,7 +50,16 @@ async fn an_order_reaches_its_owner_and_staff_but_no_other_shopper() {
     assert_eq!(change["event"]["status"], "PROCESSING");
     assert_eq!(change["event"]["order_version"], 2);
 
-    let metrics = reqwest::get(format!("{}/metrics", app.base)).await.unwrap().text().await.unwrap();
+    // The relay counts a batch once it has marked it published, which can be after the consumer
+    // (nudged at the broker's acknowledgement) already delivered it: wait for the counter.
+    let mut metrics = String::new();
+    for _ in 0..50 {
+        metrics = reqwest::get(format!("{}/metrics", app.base)).await.unwrap().text().await.unwrap();
+        if metrics.contains("shop_events_produced_total 2") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(metrics.contains("shop_events_produced_total 2"), "{metrics}");
     assert!(metrics.contains("shop_events_consumed_total 2"), "{metrics}");
     app.app.shutdown().await;
