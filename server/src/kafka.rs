@@ -15,16 +15,12 @@ use rskafka::BackoffConfig;
 
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Runs one Kafka call with a time limit.
+/// Runs one Kafka call with a time limit ([`CALL_TIMEOUT`]).
 pub async fn bounded<T>(what: &str, fut: impl Future<Output = Result<T, KafkaError>>) -> Result<T, String> {
-    bounded_for(CALL_TIMEOUT, what, fut).await
-}
-
-pub async fn bounded_for<T>(limit: Duration, what: &str, fut: impl Future<Output = Result<T, KafkaError>>) -> Result<T, String> {
-    match tokio::time::timeout(limit, fut).await {
+    match tokio::time::timeout(CALL_TIMEOUT, fut).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(format!("{what}: {e}")),
-        Err(_) => Err(format!("{what}: no answer within {limit:?}")),
+        Err(_) => Err(format!("{what}: no answer within {CALL_TIMEOUT:?}")),
     }
 }
 

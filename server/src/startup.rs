@@ -4,7 +4,7 @@
 //! same server (tests bind port 0 and get their own database and broker).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::extract::FromRef;
@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::Router;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -217,8 +217,22 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
     Ok(RunningApp { addr, shop, hub, metrics, broker, brokers, shutdown_tx, server, tasks })
 }
 
+/// The app's route list, generated once per process.
+///
+/// leptos finds the routes by rendering the app once, and while it does so it suppresses
+/// resource loading for the whole process: a resource first polled in that window never
+/// resolves (leptos-rs/leptos#4773), and the page that awaits it answers only when the request
+/// times out. One app per process only ever generates it before it serves; but the test
+/// binaries start many apps in one process, and one app's start stalled another's page
+/// (`server/tests/pages.rs` reproduces it). Generating once, before the first app serves,
+/// closes the window for good.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let context = {
         let shop = state.shop.clone();
         move || provide_context(shop.clone())
