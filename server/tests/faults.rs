@@ -113,9 +113,7 @@ async fn stalled_socket(s: &Shopper) -> tokio_tungstenite::WebSocketStream<tokio
 async fn a_client_that_stops_reading_is_told_to_resync_and_slows_nobody() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let staff = app.shopper();
-    let login = staff.call("login", &[("email", "staff@example.test"), ("password", "staff-password-123")]).await;
-    assert_eq!(login.status, 200, "{}", login.text);
+    let staff = app.staff().await;
     let mut slow = stalled_socket(&staff).await;
     let shopper = app.shopper();
     shopper.register("steady@example.com").await;

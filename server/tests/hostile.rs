@@ -5,7 +5,7 @@
 mod common;
 
 use backend::auth::{AuthSettings, Role};
-use common::{checkout_form, new_key, start_broker, Db, Shopper, TestApp};
+use common::{checkout_form, new_key, start_broker, Db, TestApp};
 
 
 /// What a hostile request must not change.
@@ -31,13 +31,6 @@ async fn snapshot(app: &TestApp) -> Snapshot {
     }
 }
 
-
-async fn staff(app: &TestApp) -> Shopper {
-    let s = app.shopper();
-    let r = s.call("login", &[("email", "staff@example.test"), ("password", "staff-password-123")]).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    s
-}
 
 #[tokio::test]
 async fn bad_quantities_products_and_bodies_change_nothing() {
@@ -233,11 +226,7 @@ async fn forged_expired_unsigned_and_foreign_tokens_are_refused() {
 async fn cross_origin_writes_other_shoppers_and_staff_functions_are_refused() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let alice = app.shopper();
-    alice.register("alice@example.com").await;
-    let placed = alice.checkout("ridge-mug:1", &new_key()).await;
-    assert_eq!(placed.status, 200, "{}", placed.text);
-    let id = placed.body["order"]["id"].as_str().unwrap().to_owned();
+    let (alice, id) = app.shopper_with_order("alice@example.com", "ridge-mug").await;
     let mallory = app.shopper();
     mallory.register("mallory@example.com").await;
     let before = snapshot(&app).await;
@@ -272,7 +261,7 @@ async fn cross_origin_writes_other_shoppers_and_staff_functions_are_refused() {
     assert_eq!(r.status, 422, "{}", r.text);
     assert!(r.text.contains("Only staff"), "{}", r.text);
     assert_eq!(snapshot(&app).await, before);
-    let r = staff(&app).await.call("staff_overview", &[]).await;
+    let r = app.staff().await.call("staff_overview", &[]).await;
     assert_eq!(r.status, 200, "{}", r.text);
     app.app.shutdown().await;
 }

@@ -13,8 +13,7 @@ async fn transitions_versions_and_cancel_restoring_stock() {
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
     let shopper = app.shopper();
     shopper.register("hana@example.com").await;
-    let staff = app.shopper();
-    assert_eq!(staff.call("login", &[("email", "staff@example.test"), ("password", "staff-password-123")]).await.status, 200);
+    let staff = app.staff().await;
 
     let placed = shopper.checkout("summit-backpack:3", &new_key()).await;
     let id = placed.body["order"]["id"].as_str().unwrap().to_owned();

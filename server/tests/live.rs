@@ -14,10 +14,7 @@ async fn an_order_reaches_its_owner_and_staff_but_no_other_shopper() {
     alice.register("alice@example.com").await;
     let bob = app.shopper();
     bob.register("bob@example.com").await;
-    let staff = app.shopper();
-    let login = staff.call("login", &[("email", "staff@example.test"), ("password", "staff-password-123")]).await;
-    assert_eq!(login.status, 200, "{}", login.text);
-    assert_eq!(login.body["is_staff"], true);
+    let staff = app.staff().await;
 
     let mut alice_ws = alice.socket().await;
     let mut bob_ws = bob.socket().await;
@@ -137,8 +134,7 @@ async fn two_instances_share_postgres_and_the_broker() {
     let login = on_b.call("login", &[("email", "gina@example.com"), ("password", "correct-horse-battery")]).await;
     assert_eq!(login.status, 200, "{}", login.text);
     let mut ws_b = on_b.socket().await;
-    let staff_a = a.shopper();
-    staff_a.call("login", &[("email", "staff@example.test"), ("password", "staff-password-123")]).await;
+    let staff_a = a.staff().await;
     let mut staff_ws_a = staff_a.socket().await;
 
     let placed = on_a.checkout("glide-mouse:1", &new_key()).await;

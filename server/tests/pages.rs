@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use common::{new_key, start_broker, Db, Shopper, TestApp};
+use common::{start_broker, Db, Shopper, TestApp};
 
 /// Requests per page: enough that the hammering outlasts the other apps' starts.
 const ROUNDS: usize = 600;
@@ -35,16 +35,10 @@ async fn every_page_completes_under_concurrent_requests() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
 
-    let alice = app.shopper();
-    alice.register("alice-pages@example.com").await;
-    let r = alice.checkout("ridge-mug:1", &new_key()).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let id = r.body["order"]["id"].as_str().unwrap().to_owned();
+    let (alice, id) = app.shopper_with_order("alice-pages@example.com", "ridge-mug").await;
     let mallory = app.shopper();
     mallory.register("mallory-pages@example.com").await;
-    let staff = app.shopper();
-    let r = staff.call("login", &[("email", "staff@example.test"), ("password", "staff-password-123")]).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let staff = app.staff().await;
     let anon = app.shopper();
 
     let case = |who, path: &str, status| Case { who, path: path.to_owned(), status };

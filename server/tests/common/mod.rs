@@ -54,6 +54,10 @@ pub enum Db {
     Postgres(String),
 }
 
+/// The staff account every test app is configured with.
+pub const STAFF_EMAIL: &str = "staff@example.test";
+pub const STAFF_PASSWORD: &str = "staff-password-123";
+
 pub async fn config(db: &Db, broker: &EmbeddedBroker) -> Config {
     let data = temp_dir("app");
     let database_url = match db {
@@ -67,8 +71,8 @@ pub async fn config(db: &Db, broker: &EmbeddedBroker) -> Config {
             "KAFKA_BROKERS" => Some(broker.addr.to_string()),
             "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
             "BCRYPT_COST" => Some("4".into()),
-            "ADMIN_EMAIL" => Some("staff@example.test".into()),
-            "ADMIN_PASSWORD" => Some("staff-password-123".into()),
+            "ADMIN_EMAIL" => Some(STAFF_EMAIL.into()),
+            "ADMIN_PASSWORD" => Some(STAFF_PASSWORD.into()),
             "KAFKA_TOPIC" => Some("order-events".into()),
             _ => None,
         }
@@ -108,6 +112,25 @@ impl TestApp {
 
     pub fn shopper(&self) -> Shopper {
         Shopper::new(&self.base)
+    }
+
+    /// A browser signed in as the configured staff account.
+    pub async fn staff(&self) -> Shopper {
+        let s = self.shopper();
+        let r = s.call("login", &[("email", STAFF_EMAIL), ("password", STAFF_PASSWORD)]).await;
+        assert_eq!(r.status, 200, "staff login: {}", r.text);
+        assert_eq!(r.body["is_staff"], true, "staff login: {}", r.text);
+        s
+    }
+
+    /// A newly registered shopper who has bought one `product`; returns them and the order id.
+    pub async fn shopper_with_order(&self, email: &str, product: &str) -> (Shopper, String) {
+        let s = self.shopper();
+        s.register(email).await;
+        let r = s.checkout(&format!("{product}:1"), &new_key()).await;
+        assert_eq!(r.status, 200, "checkout of {product}: {}", r.text);
+        let id = r.body["order"]["id"].as_str().expect("order id").to_owned();
+        (s, id)
     }
 
     pub async fn stock_of(&self, product: &str) -> i64 {
