@@ -3,7 +3,7 @@
 //! first status-history row and the outbox event. Nothing is written if any step fails.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Set, Statement, TransactionTrait};
 
 use crate::entities::{order, order_item, order_status_history, product};
 use crate::orders::{load_summaries, to_summary_with_items};
@@ -78,6 +78,30 @@ pub async fn place_order(shop: &Shop, user_id: &str, req: CheckoutRequest) -> Re
     }
 }
 
+/// Runs the statements in order. On SQLite they go to its worker thread as one script (one round
+/// trip inside the write gate instead of one each: the serial part of a checkout, BENCHMARKS.md
+/// P2); sqlx binds each statement's `?` parameters from the shared list in turn. PostgreSQL
+/// takes one prepared statement per request, so there they run one by one.
+async fn execute_all<C: ConnectionTrait>(conn: &C, statements: impl IntoIterator<Item = Statement>) -> Result<(), ShopError> {
+    if conn.get_database_backend() != DbBackend::Sqlite {
+        for statement in statements {
+            conn.execute(statement).await?;
+        }
+        return Ok(());
+    }
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    for statement in statements {
+        if !sql.is_empty() {
+            sql.push_str(";\n");
+        }
+        sql.push_str(&statement.sql);
+        values.extend(statement.values.map(|v| v.0).unwrap_or_default());
+    }
+    conn.execute(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)).await?;
+    Ok(())
+}
+
 async fn find_by_key(shop: &Shop, user_id: &str, key: &str) -> Result<Option<domain::views::OrderSummary>, ShopError> {
     let found = order::Entity::find()
         .filter(order::Column::UserId.eq(user_id))
@@ -137,9 +161,10 @@ async fn write_order(
 
     let now = now_ms();
     let order_id = new_id();
-    // Inserted without RETURNING (and without sea-orm's read-back SELECT): every statement here
-    // is a round trip to SQLite's worker thread inside the write gate, the serial part of a
-    // checkout (BENCHMARKS.md, P2). The row is the model we already hold.
+    // The order, its items, its first history row and its outbox event are inserted without
+    // RETURNING (and without sea-orm's read-back SELECT), all four in one script on SQLite
+    // (`execute_all`): each round trip to SQLite's worker thread happens inside the write gate,
+    // the serial part of a checkout (BENCHMARKS.md, P2). The row is the model we already hold.
     let order = order::Model {
         id: order_id.clone(),
         user_id: user_id.to_owned(),
@@ -157,7 +182,17 @@ async fn write_order(
         created_at: now,
         updated_at: now,
     };
-    order::Entity::insert(order::ActiveModel::from(order.clone())).exec_without_returning(&txn).await?;
+    let event = OrderEvent {
+        v: EVENT_SCHEMA_VERSION,
+        event_id: new_id(),
+        kind: EventType::OrderCreated,
+        order_id: order_id.clone(),
+        user_id: user_id.to_owned(),
+        status: OrderStatus::Pending,
+        order_version: 1,
+        total_cents: priced.total_cents,
+        occurred_at: rfc3339(now),
+    };
     let items: Vec<order_item::ActiveModel> = priced
         .lines
         .iter()
@@ -171,29 +206,22 @@ async fn write_order(
             ..Default::default()
         })
         .collect();
-    order_item::Entity::insert_many(items).exec(&txn).await?;
-    order_status_history::Entity::insert(order_status_history::ActiveModel {
-        order_id: Set(order_id.clone()),
-        status: Set(OrderStatus::Pending.as_str().to_owned()),
-        version: Set(1),
-        changed_by: Set(user_id.to_owned()),
-        changed_at: Set(now),
-        ..Default::default()
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    let event = OrderEvent {
-        v: EVENT_SCHEMA_VERSION,
-        event_id: new_id(),
-        kind: EventType::OrderCreated,
-        order_id: order_id.clone(),
-        user_id: user_id.to_owned(),
-        status: OrderStatus::Pending,
-        order_version: 1,
-        total_cents: priced.total_cents,
-        occurred_at: rfc3339(now),
-    };
-    crate::outbox::enqueue(&txn, &event, now).await?;
+    let backend = txn.get_database_backend();
+    let writes = [
+        order::Entity::insert(order::ActiveModel::from(order.clone())).build(backend),
+        order_item::Entity::insert_many(items).build(backend),
+        order_status_history::Entity::insert(order_status_history::ActiveModel {
+            order_id: Set(order_id.clone()),
+            status: Set(OrderStatus::Pending.as_str().to_owned()),
+            version: Set(1),
+            changed_by: Set(user_id.to_owned()),
+            changed_at: Set(now),
+            ..Default::default()
+        })
+        .build(backend),
+        crate::outbox::insert(&event, now).build(backend),
+    ];
+    execute_all(&txn, writes).await?;
     txn.commit().await?;
 
     let items = priced

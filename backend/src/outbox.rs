@@ -30,6 +30,12 @@ pub struct PendingEvent {
 pub async fn enqueue<C: ConnectionTrait>(conn: &C, event: &OrderEvent, now: i64) -> Result<(), ShopError> {
     // No read-back of the inserted row: nothing uses it, and on SQLite it is one more round trip
     // inside the write gate.
+    insert(event, now).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// The INSERT of one event's outbox row, for callers that run it together with other statements.
+pub fn insert(event: &OrderEvent, now: i64) -> sea_orm::Insert<outbox::ActiveModel> {
     outbox::Entity::insert(outbox::ActiveModel {
         event_id: Set(event.event_id.clone()),
         order_id: Set(event.order_id.clone()),
@@ -39,9 +45,6 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, event: &OrderEvent, now: i64)
         attempts: Set(0),
         ..Default::default()
     })
-    .exec_without_returning(conn)
-    .await?;
-    Ok(())
 }
 
 pub type PublishFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
