@@ -7,12 +7,14 @@
 //! peer that stopped reading.
 
 use std::sync::atomic::Ordering;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
 use tokio::time::{interval, timeout, Instant};
 
@@ -56,48 +58,86 @@ async fn serve(socket: WebSocket, session: Session, state: AppState) {
     let hello = ServerMessage::Hello { role: if session.is_staff() { "staff".into() } else { "shopper".into() } }.to_json();
     let heartbeat = Utf8Bytes::from(ServerMessage::Heartbeat.to_json());
     let resync = Utf8Bytes::from(ServerMessage::Resync.to_json());
-    let mut ok = timeout(SEND_TIMEOUT, sink.send(Message::Text(hello.into()))).await.is_ok_and(|r| r.is_ok());
+    let mut ok = send(&mut sink, Message::Text(hello.into())).await;
     let mut ping = interval(PING_EVERY);
     ping.tick().await;
     let mut last_heard = Instant::now();
     let sub = subscription.subscriber.clone();
     let mut shutdown = state.shutdown.clone();
+    // Created once, not per frame: a fresh `changed()` or `notified()` each turn would register
+    // and unregister this socket with a notifier, and the shutdown one is shared by every socket
+    // (with 10,000 staff sockets that is 20,000 lock round trips per event; BENCHMARKS.md, P4).
+    let shutting_down = shutdown.changed();
+    tokio::pin!(shutting_down);
+    let overflow = sub.wake.notified();
+    tokio::pin!(overflow);
 
     while ok {
-        let outgoing = tokio::select! {
+        let turn = tokio::select! {
             frame = rx.recv() => match frame {
-                Some(f) => Message::Text(f),
-                None => break,
+                Some(f) => Turn::Send(Message::Text(f)),
+                None => Turn::Close,
             },
-            _ = sub.wake.notified() => {
-                if !sub.overflowed.swap(false, Ordering::AcqRel) { continue; }
+            _ = &mut overflow => Turn::Overflowed,
+            _ = ping.tick() => Turn::Ping,
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => Turn::Close,
+                Some(Ok(_)) => Turn::Heard,
+            },
+            _ = &mut shutting_down => Turn::Shutdown,
+        };
+        ok = match turn {
+            Turn::Send(message) => send(&mut sink, message).await,
+            Turn::Heard => {
+                last_heard = Instant::now();
+                true
+            }
+            Turn::Overflowed => {
+                overflow.set(sub.wake.notified());
+                if !sub.overflowed.swap(false, Ordering::AcqRel) {
+                    continue;
+                }
                 // Whatever is still queued is older than what the refetch will show.
                 while rx.try_recv().is_ok() {}
                 tracing::info!("socket queue overflowed; told to resync");
-                Message::Text(resync.clone())
+                send(&mut sink, Message::Text(resync.clone())).await
             }
-            _ = ping.tick() => {
+            Turn::Ping => {
                 if last_heard.elapsed() > DEAD_AFTER {
                     tracing::info!("peer silent for {DEAD_AFTER:?}; closing");
                     break;
                 }
-                if timeout(SEND_TIMEOUT, sink.send(Message::Ping(Default::default()))).await.map_or(true, |r| r.is_err()) {
-                    break;
-                }
-                Message::Text(heartbeat.clone())
+                send(&mut sink, Message::Ping(Default::default())).await && send(&mut sink, Message::Text(heartbeat.clone())).await
             }
-            incoming = stream.next() => match incoming {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                Some(Ok(_)) => { last_heard = Instant::now(); continue; }
-            },
-            _ = shutdown.changed() => {
+            Turn::Shutdown => {
                 let _ = timeout(Duration::from_secs(1), sink.send(Message::Close(None))).await;
                 break;
             }
+            Turn::Close => break,
         };
-        ok = timeout(SEND_TIMEOUT, sink.send(outgoing)).await.is_ok_and(|r| r.is_ok());
     }
     drop(subscription);
     state.metrics.ws_connections.fetch_sub(1, Ordering::Relaxed);
     tracing::debug!("socket closed");
+}
+
+/// What woke the socket's task.
+enum Turn {
+    Send(Message),
+    Overflowed,
+    Ping,
+    Heard,
+    Shutdown,
+    Close,
+}
+
+/// Sends one message; false if the peer is gone or has not taken it within `SEND_TIMEOUT`.
+/// Almost every send completes at once (the kernel's buffer has room), and only one that has to
+/// wait arms a timer: a timer per frame is measurable when an event goes to 10,000 sockets (P4).
+async fn send(sink: &mut SplitSink<WebSocket, Message>, message: Message) -> bool {
+    let mut sending = sink.send(message);
+    if let Poll::Ready(result) = futures::poll!(&mut sending) {
+        return result.is_ok();
+    }
+    timeout(SEND_TIMEOUT, sending).await.is_ok_and(|r| r.is_ok())
 }
