@@ -1,5 +1,11 @@
 //! The shop's server binary. All the work is in the library (`startup`).
 
+/// Server-side rendering allocates and frees many small strings per page: with glibc's
+/// allocator, malloc and free were about 45 % of the instructions of rendering `/products`
+/// (callgrind, BENCHMARKS.md P6).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let _ = dotenvy::dotenv();
