@@ -79,7 +79,16 @@ async fn an_undecodable_record_is_skipped_and_counted() {
     let placed = s.checkout("ridge-mug:1", &new_key()).await;
     let got = ws.next_json(Duration::from_secs(3)).await.expect("the consumer carried on after the bad records");
     assert_eq!(got["event"]["order_id"], placed.body["order"]["id"]);
-    let metrics = reqwest::get(format!("{}/metrics", app.base)).await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("shop_events_malformed_total 3"), "{metrics}");
+    // Partitions are fetched independently: the order's partition may be read before another
+    // partition's bad record, so the count gets a few seconds to reach all three.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let metrics = reqwest::get(format!("{}/metrics", app.base)).await.unwrap().text().await.unwrap();
+        if metrics.contains("shop_events_malformed_total 3\n") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "three malformed records never counted:\n{metrics}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     app.app.shutdown().await;
 }
