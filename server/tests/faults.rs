@@ -47,8 +47,7 @@ async fn broker_down_during_100_checkouts_loses_no_event() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
     app.set_stock("canvas-notebook", 1000).await;
-    let s = app.shopper();
-    s.register("outage@example.com").await;
+    let s = app.registered("outage@example.com").await;
     let mut ws = s.socket().await;
 
     let mut ids = HashSet::new();
@@ -81,8 +80,7 @@ async fn fifty_buyers_for_ten_units_make_exactly_ten_orders() {
     app.set_stock("orbit-watch", 10).await;
     let mut buyers = Vec::new();
     for i in 0..50 {
-        let s = app.shopper();
-        s.register(&format!("racer{i}@example.com")).await;
+        let s = app.registered(&format!("racer{i}@example.com")).await;
         buyers.push(s);
     }
     let results = futures::future::join_all(buyers.iter().map(|s| async move { s.checkout("orbit-watch:1", &new_key()).await })).await;
@@ -115,8 +113,7 @@ async fn a_client_that_stops_reading_is_told_to_resync_and_slows_nobody() {
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
     let staff = app.staff().await;
     let mut slow = stalled_socket(&staff).await;
-    let shopper = app.shopper();
-    shopper.register("steady@example.com").await;
+    let shopper = app.registered("steady@example.com").await;
     let mut fast = shopper.socket().await;
 
     // Flood the staff sockets with large events (not the shopper's: they belong to nobody).

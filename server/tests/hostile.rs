@@ -36,8 +36,7 @@ async fn snapshot(app: &TestApp) -> Snapshot {
 async fn bad_quantities_products_and_bodies_change_nothing() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let s = app.shopper();
-    s.register("hostile@example.com").await;
+    let s = app.registered("hostile@example.com").await;
     let before = snapshot(&app).await;
 
     // Quantities and products: 422 with a message that says what is wrong.
@@ -98,8 +97,7 @@ async fn bad_quantities_products_and_bodies_change_nothing() {
 async fn a_tampered_price_or_total_is_charged_at_the_database_price() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let s = app.shopper();
-    s.register("tamper@example.com").await;
+    let s = app.registered("tamper@example.com").await;
     let key = new_key();
     let mut form = checkout_form("ridge-mug:1", &key);
     form.extend([("total_cents", "1"), ("total", "0.01"), ("price_cents", "1"), ("ridge-mug_price", "1"), ("unit_price_cents", "-100")]);
@@ -227,8 +225,7 @@ async fn cross_origin_writes_other_shoppers_and_staff_functions_are_refused() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
     let (alice, id) = app.shopper_with_order("alice@example.com", "ridge-mug").await;
-    let mallory = app.shopper();
-    mallory.register("mallory@example.com").await;
+    let mallory = app.registered("mallory@example.com").await;
     let before = snapshot(&app).await;
 
     // A page on another site posting with alice's cookie (as a browser ignoring SameSite would).
@@ -270,8 +267,7 @@ async fn cross_origin_writes_other_shoppers_and_staff_functions_are_refused() {
 async fn every_page_carries_the_security_headers() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let s = app.shopper();
-    s.register("headers@example.com").await;
+    let s = app.registered("headers@example.com").await;
     for path in ["/", "/products", "/login", "/orders", "/cart", "/no-such-page", "/favicon.svg", "/healthz"] {
         let r = s.http.get(format!("{}{path}", app.base)).send().await.unwrap();
         let h = r.headers();
@@ -292,8 +288,7 @@ async fn an_oversized_websocket_message_closes_only_that_socket() {
 
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let s = app.shopper();
-    s.register("big-frames@example.com").await;
+    let s = app.registered("big-frames@example.com").await;
     let mut bad = s.socket().await;
     let mut good = s.socket().await;
     // 1 MiB: far above what a browser ever sends on this socket (pongs and nothing else).

@@ -11,8 +11,7 @@ use common::{new_key, start_broker, Db, TestApp};
 async fn transitions_versions_and_cancel_restoring_stock() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let shopper = app.shopper();
-    shopper.register("hana@example.com").await;
+    let shopper = app.registered("hana@example.com").await;
     let staff = app.staff().await;
 
     let placed = shopper.checkout("summit-backpack:3", &new_key()).await;
@@ -61,8 +60,7 @@ async fn transitions_versions_and_cancel_restoring_stock() {
 async fn an_undecodable_record_is_skipped_and_counted() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let s = app.shopper();
-    s.register("ivan@example.com").await;
+    let s = app.registered("ivan@example.com").await;
     let mut ws = s.socket().await;
 
     // Someone else writes garbage to every partition of the topic.

@@ -10,10 +10,8 @@ use common::{new_key, start_broker, Db, TestApp};
 async fn an_order_reaches_its_owner_and_staff_but_no_other_shopper() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let alice = app.shopper();
-    alice.register("alice@example.com").await;
-    let bob = app.shopper();
-    bob.register("bob@example.com").await;
+    let alice = app.registered("alice@example.com").await;
+    let bob = app.registered("bob@example.com").await;
     let staff = app.staff().await;
 
     let mut alice_ws = alice.socket().await;
@@ -76,8 +74,7 @@ async fn a_socket_needs_a_session_and_the_same_origin() {
         tokio_tungstenite::tungstenite::Error::Http(resp) => assert_eq!(resp.status(), 401),
         other => panic!("expected HTTP 401, got {other:?}"),
     }
-    let s = app.shopper();
-    s.register("eve@example.com").await;
+    let s = app.registered("eve@example.com").await;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut req = url.into_client_request().unwrap();
     req.headers_mut().insert("cookie", s.cookie_header().unwrap().parse().unwrap());
@@ -93,8 +90,7 @@ async fn a_socket_needs_a_session_and_the_same_origin() {
 async fn no_event_is_lost_while_the_broker_is_down() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let s = app.shopper();
-    s.register("frank@example.com").await;
+    let s = app.registered("frank@example.com").await;
     let mut ws = s.socket().await;
 
     let mut ids = std::collections::HashSet::new();
@@ -127,8 +123,7 @@ async fn two_instances_share_postgres_and_the_broker() {
     let a = TestApp::spawn(Db::Postgres(url.clone()), &broker).await;
     let b = TestApp::spawn(Db::Postgres(url), &broker).await;
 
-    let on_a = a.shopper();
-    on_a.register("gina@example.com").await;
+    let on_a = a.registered("gina@example.com").await;
     // The same shopper, signed in on instance B.
     let on_b = b.shopper();
     let login = on_b.call("login", &[("email", "gina@example.com"), ("password", "correct-horse-battery")]).await;

@@ -36,8 +36,7 @@ async fn every_page_completes_under_concurrent_requests() {
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
 
     let (alice, id) = app.shopper_with_order("alice-pages@example.com", "ridge-mug").await;
-    let mallory = app.shopper();
-    mallory.register("mallory-pages@example.com").await;
+    let mallory = app.registered("mallory-pages@example.com").await;
     let staff = app.staff().await;
     let anon = app.shopper();
 

@@ -45,8 +45,7 @@ async fn register_login_logout_and_wrong_password() {
 async fn five_failures_pause_sign_in_for_that_email() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let s = app.shopper();
-    s.register("bob@example.com").await;
+    let s = app.registered("bob@example.com").await;
     for _ in 0..5 {
         assert_eq!(s.call("login", &[("email", "bob@example.com"), ("password", "wrong-password")]).await.status, 422);
     }
@@ -68,8 +67,7 @@ async fn private_pages_send_visitors_to_login_and_staff_pages_refuse_shoppers() 
         let location = r.headers()["location"].to_str().unwrap().to_owned();
         assert_eq!(location, format!("/login?next={page}"), "{page}");
     }
-    let s = app.shopper();
-    s.register("carol@example.com").await;
+    let s = app.registered("carol@example.com").await;
     let r = s.http.get(format!("{}/orders", app.base)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(s.http.get(format!("{}/staff", app.base)).send().await.unwrap().status(), 403);
@@ -85,8 +83,7 @@ async fn private_pages_send_visitors_to_login_and_staff_pages_refuse_shoppers() 
 async fn checkout_prices_from_the_database_and_ignores_tampering() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let s = app.shopper();
-    s.register("dan@example.com").await;
+    let s = app.registered("dan@example.com").await;
     let before = app.stock_of("ridge-mug").await;
 
     let key = new_key();
@@ -136,8 +133,7 @@ async fn resubmitting_the_form_that_bought_the_last_unit_shows_that_order() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
     app.set_stock("orbit-watch", 1).await;
-    let s = app.shopper();
-    s.register("last@example.com").await;
+    let s = app.registered("last@example.com").await;
     let key = new_key();
     let first = s.checkout("orbit-watch:1", &key).await;
     assert_eq!(first.status, 200, "{}", first.text);
@@ -161,8 +157,7 @@ async fn resubmitting_the_form_that_bought_the_last_unit_shows_that_order() {
 async fn bad_carts_are_refused_and_write_nothing() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let s = app.shopper();
-    s.register("erin@example.com").await;
+    let s = app.registered("erin@example.com").await;
     let cases = [
         ("no-such-product:1", "no-such-product"),
         ("ridge-mug:0", "between 1 and 99"),
@@ -219,8 +214,7 @@ async fn twenty_buyers_for_five_units(db: Db) {
     app.set_stock("orbit-watch", 5).await;
     let mut buyers = Vec::new();
     for i in 0..20 {
-        let s = app.shopper();
-        s.register(&format!("buyer{i}@example.com")).await;
+        let s = app.registered(&format!("buyer{i}@example.com")).await;
         buyers.push(s);
     }
     let keys: Vec<String> = (0..20).map(|_| new_key()).collect();
@@ -248,16 +242,14 @@ async fn concurrent_checkouts_never_oversell_postgres() {
 async fn checkout_and_ownership_on_postgres() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Postgres(common::fresh_postgres().await), &broker).await;
-    let alice = app.shopper();
-    alice.register("alice@example.com").await;
+    let alice = app.registered("alice@example.com").await;
     let r = alice.checkout("lumen-lamp:2", &new_key()).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["order"]["total_cents"], 2 * 6400);
     let id = r.body["order"]["id"].as_str().unwrap().to_owned();
     assert_eq!(alice.call("order", &[("id", &id)]).await.status, 200);
 
-    let mallory = app.shopper();
-    mallory.register("mallory@example.com").await;
+    let mallory = app.registered("mallory@example.com").await;
     assert_eq!(mallory.call("order", &[("id", &id)]).await.status, 404, "another shopper's order is not found");
     assert_eq!(mallory.call("change_status", &[("id", &id), ("status", "CANCELLED"), ("version", "1")]).await.status, 404);
     assert_eq!(mallory.call("orders", &[]).await.body["orders"].as_array().unwrap().len(), 0);
@@ -271,11 +263,9 @@ async fn checkout_and_ownership_on_postgres() {
 async fn one_shopper_cannot_read_another_shoppers_order_sqlite() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let alice = app.shopper();
-    alice.register("alice@example.com").await;
+    let alice = app.registered("alice@example.com").await;
     let id = alice.checkout("ridge-mug:1", &new_key()).await.body["order"]["id"].as_str().unwrap().to_owned();
-    let bob = app.shopper();
-    bob.register("bob@example.com").await;
+    let bob = app.registered("bob@example.com").await;
     assert_eq!(bob.call("order", &[("id", &id)]).await.status, 404);
     let page = bob.http.get(format!("{}/orders/{id}", app.base)).send().await.unwrap();
     assert_eq!(page.status(), 404);

@@ -123,10 +123,16 @@ impl TestApp {
         s
     }
 
-    /// A newly registered shopper who has bought one `product`; returns them and the order id.
-    pub async fn shopper_with_order(&self, email: &str, product: &str) -> (Shopper, String) {
+    /// A browser signed in as a newly registered shopper (registration must succeed).
+    pub async fn registered(&self, email: &str) -> Shopper {
         let s = self.shopper();
         s.register(email).await;
+        s
+    }
+
+    /// A newly registered shopper who has bought one `product`; returns them and the order id.
+    pub async fn shopper_with_order(&self, email: &str, product: &str) -> (Shopper, String) {
+        let s = self.registered(email).await;
         let r = s.checkout(&format!("{product}:1"), &new_key()).await;
         assert_eq!(r.status, 200, "checkout of {product}: {}", r.text);
         let id = r.body["order"]["id"].as_str().expect("order id").to_owned();
