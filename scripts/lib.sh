@@ -10,7 +10,9 @@
 #                     fallback mode /usr/bin (Debian's cargo) before ~/.cargo/bin
 #   CARGO_TARGET_DIR  $HOME/.cache/shop/target unless already set
 #   TANSU_BIN         absolute path of the tansu broker
-#   LEPTOS_LIB_ARGS   array of extra cargo-leptos arguments (empty in native mode)
+#   LEPTOS_LIB_ARGS   array of the cargo-leptos arguments every build needs: `--split` (most
+#                     pages are lazy routes, split into their own WASM chunks) and, in
+#                     fallback mode, -Zbuild-std
 #   SHOP_TOOLCHAIN_MODE  native | fallback
 
 SHOP_LEPTOS_VERSION=0.3.11
@@ -95,12 +97,12 @@ _shop_toolchain() {
         PATH="/usr/bin:$SHOP_CARGO_BIN:$SHOP_ORIG_PATH"
         export RUSTC_BOOTSTRAP=1
         # One argument (cargo-leptos does not split it on the comma).
-        LEPTOS_LIB_ARGS=("--lib-cargo-args=-Zbuild-std=std,panic_abort")
+        LEPTOS_LIB_ARGS=(--split "--lib-cargo-args=-Zbuild-std=std,panic_abort")
     else
         PATH="$SHOP_CARGO_BIN:$SHOP_ORIG_PATH"
         unset RUSTC_BOOTSTRAP
         # shellcheck disable=SC2034 # used by the scripts that source this file
-        LEPTOS_LIB_ARGS=()
+        LEPTOS_LIB_ARGS=(--split)
     fi
     export PATH
     SHOP_TOOLCHAIN_MODE=$mode

@@ -12,7 +12,7 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 use state::cart::CartStore;
 use state::live::{ConnectionIndicator, Live};
@@ -80,13 +80,13 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <pages::NotFound /> }>
                     <Route path=path!("/") view=pages::products::ProductsPage ssr=SsrMode::Async />
                     <Route path=path!("/products") view=pages::products::ProductsPage ssr=SsrMode::Async />
-                    <Route path=path!("/cart") view=pages::cart::CartPage ssr=SsrMode::Async />
-                    <Route path=path!("/checkout") view=pages::checkout::CheckoutPage ssr=SsrMode::Async />
-                    <Route path=path!("/orders") view=pages::orders::OrdersPage ssr=SsrMode::Async />
-                    <Route path=path!("/orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=pages::auth::LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/register") view=pages::auth::RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/cart") view={Lazy::<pages::cart::CartRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/checkout") view={Lazy::<pages::checkout::CheckoutRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/orders") view={Lazy::<pages::orders::OrdersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/orders/:id") view={Lazy::<pages::orders::OrderRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/staff") view={Lazy::<pages::staff::StaffRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/login") view={Lazy::<pages::auth::LoginRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/register") view={Lazy::<pages::auth::RegisterRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ToastRegion />

@@ -7,5 +7,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Not `hydrate_body`: most routes are lazy (split into their own chunks), and hydrating one
+    // first waits for its chunk.
+    leptos::mount::hydrate_lazy(app::App);
 }

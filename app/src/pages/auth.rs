@@ -129,3 +129,7 @@ pub fn RegisterPage() -> impl IntoView {
         })}
     }
 }
+
+super::lazy_page!(LoginRoute, LoginPage);
+
+super::lazy_page!(RegisterRoute, RegisterPage);

@@ -118,3 +118,5 @@ fn CartLineRow(product_id: String, product: Option<ProductView>) -> impl IntoVie
         </li>
     }
 }
+
+super::lazy_page!(CartRoute, CartPage);

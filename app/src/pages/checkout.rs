@@ -230,3 +230,5 @@ fn Steps(step: Signal<Step>) -> impl IntoView {
         </ol>
     }
 }
+
+super::lazy_page!(CheckoutRoute, CheckoutPage);

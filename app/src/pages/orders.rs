@@ -412,3 +412,7 @@ fn OrderDetailView(staff: bool) -> impl IntoView {
         </Suspense>
     }
 }
+
+super::lazy_page!(OrdersRoute, OrdersPage);
+
+super::lazy_page!(OrderRoute, OrderPage);

@@ -160,3 +160,5 @@ fn OrdersChart(buckets: Vec<u32>) -> impl IntoView {
         </svg>
     }
 }
+
+super::lazy_page!(StaffRoute, StaffPage);
