@@ -58,13 +58,6 @@ pub fn App() -> impl IntoView {
             live.connect();
         }
     });
-    // Lets tests (and people debugging) see that the WASM took over the page.
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/shop.css" />
