@@ -78,30 +78,6 @@ pub async fn place_order(shop: &Shop, user_id: &str, req: CheckoutRequest) -> Re
     }
 }
 
-/// Runs the statements in order. On SQLite they go to its worker thread as one script (one round
-/// trip inside the write gate instead of one each: the serial part of a checkout, BENCHMARKS.md
-/// P2); sqlx binds each statement's `?` parameters from the shared list in turn. PostgreSQL
-/// takes one prepared statement per request, so there they run one by one.
-async fn execute_all<C: ConnectionTrait>(conn: &C, statements: impl IntoIterator<Item = Statement>) -> Result<(), ShopError> {
-    if conn.get_database_backend() != DbBackend::Sqlite {
-        for statement in statements {
-            conn.execute(statement).await?;
-        }
-        return Ok(());
-    }
-    let mut sql = String::new();
-    let mut values = Vec::new();
-    for statement in statements {
-        if !sql.is_empty() {
-            sql.push_str(";\n");
-        }
-        sql.push_str(&statement.sql);
-        values.extend(statement.values.map(|v| v.0).unwrap_or_default());
-    }
-    conn.execute(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)).await?;
-    Ok(())
-}
-
 async fn find_by_key(shop: &Shop, user_id: &str, key: &str) -> Result<Option<domain::views::OrderSummary>, ShopError> {
     let found = order::Entity::find()
         .filter(order::Column::UserId.eq(user_id))
@@ -121,33 +97,26 @@ async fn write_order(
     lines: &[domain::cart::CartLine],
     key: &str,
 ) -> Result<PlacedOrder, ShopError> {
-    let txn = shop.db.begin().await?;
-
-    // Take the stock first: one conditional UPDATE … RETURNING per line both decrements the stock
-    // (never below zero) and reads the price and name to charge. Every statement here is a round
-    // trip inside SQLite's write gate, the serial part of a checkout (BENCHMARKS.md, P2), so the
-    // happy path reads nothing else; the idempotency key is enforced by its unique index.
-    let mut snapshots = Vec::with_capacity(lines.len());
+    // `parse_cart_lines` already bounds quantities; a non-positive one must never reach the stock
+    // UPDATE (it would raise the stock).
     for line in lines {
-        // `parse_cart_lines` already bounds quantities; a non-positive one must never reach this
-        // UPDATE (it would raise the stock).
         if !(1..=domain::cart::MAX_QUANTITY).contains(&line.quantity) {
             return Err(ShopError::Rejected(format!("Quantity for \"{}\" must be between 1 and {}.", line.product_id, domain::cart::MAX_QUANTITY)));
         }
-        let taken = product::Entity::update_many()
-            .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).sub(line.quantity))
-            .filter(product::Column::Id.eq(&line.product_id))
-            .filter(product::Column::Stock.gte(line.quantity))
-            .exec_with_returning(&txn)
-            .await?;
+    }
+    if shop.db.get_database_backend() == DbBackend::Sqlite {
+        return sqlite::write_order(shop, user_id, shipping, lines, key).await;
+    }
+    let txn = shop.db.begin().await?;
+
+    // Take the stock first: one conditional UPDATE … RETURNING per line both decrements the stock
+    // (never below zero) and reads the price and name to charge. The idempotency key is enforced
+    // by its unique index.
+    let mut snapshots = Vec::with_capacity(lines.len());
+    for line in lines {
+        let taken = take_stock(line).exec_with_returning(&txn).await?;
         match taken.into_iter().next() {
-            Some(p) => snapshots.push(ProductSnapshot {
-                id: p.id,
-                name: p.name,
-                price_cents: p.price_cents,
-                // What there was before this line took its share.
-                stock: p.stock as i64 + line.quantity,
-            }),
+            Some(p) => snapshots.push(snapshot(p.id, p.name, p.price_cents, p.stock, line.quantity)),
             None => {
                 // Unknown product or not enough stock: undo the lines already taken, then explain.
                 txn.rollback().await?;
@@ -155,87 +124,310 @@ async fn write_order(
             }
         }
     }
-    let priced = price_order(lines, &snapshots).map_err(|problems| {
-        ShopError::Rejected(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))
-    })?;
-
-    let now = now_ms();
-    let order_id = new_id();
-    // The order, its items, its first history row and its outbox event are inserted without
-    // RETURNING (and without sea-orm's read-back SELECT), all four in one script on SQLite
-    // (`execute_all`): each round trip to SQLite's worker thread happens inside the write gate,
-    // the serial part of a checkout (BENCHMARKS.md, P2). The row is the model we already hold.
-    let order = order::Model {
-        id: order_id.clone(),
-        user_id: user_id.to_owned(),
-        status: OrderStatus::Pending.as_str().to_owned(),
-        version: 1,
-        total_cents: priced.total_cents,
-        idempotency_key: key.to_owned(),
-        ship_first_name: shipping.first_name.clone(),
-        ship_last_name: shipping.last_name.clone(),
-        ship_email: shipping.email.clone(),
-        ship_address: shipping.address.clone(),
-        ship_city: shipping.city.clone(),
-        ship_state: shipping.state.clone(),
-        ship_zip: shipping.zip.clone(),
-        created_at: now,
-        updated_at: now,
-    };
-    let event = OrderEvent {
-        v: EVENT_SCHEMA_VERSION,
-        event_id: new_id(),
-        kind: EventType::OrderCreated,
-        order_id: order_id.clone(),
-        user_id: user_id.to_owned(),
-        status: OrderStatus::Pending,
-        order_version: 1,
-        total_cents: priced.total_cents,
-        occurred_at: rfc3339(now),
-    };
-    let items: Vec<order_item::ActiveModel> = priced
-        .lines
-        .iter()
-        .map(|l| order_item::ActiveModel {
-            order_id: Set(order_id.clone()),
-            product_id: Set(l.product_id.clone()),
-            product_name: Set(l.name.clone()),
-            quantity: Set(l.quantity as i32),
-            unit_price_cents: Set(l.unit_price_cents),
-            line_total_cents: Set(l.line_total_cents),
-            ..Default::default()
-        })
-        .collect();
-    let backend = txn.get_database_backend();
-    let writes = [
-        order::Entity::insert(order::ActiveModel::from(order.clone())).build(backend),
-        order_item::Entity::insert_many(items).build(backend),
-        order_status_history::Entity::insert(order_status_history::ActiveModel {
-            order_id: Set(order_id.clone()),
-            status: Set(OrderStatus::Pending.as_str().to_owned()),
-            version: Set(1),
-            changed_by: Set(user_id.to_owned()),
-            changed_at: Set(now),
-            ..Default::default()
-        })
-        .build(backend),
-        crate::outbox::insert(&event, now).build(backend),
-    ];
-    execute_all(&txn, writes).await?;
+    let writes = OrderWrites::new(user_id, shipping, lines, key, &snapshots)?;
+    for statement in writes.statements(shop.db.get_database_backend()) {
+        txn.execute(statement).await?;
+    }
     txn.commit().await?;
+    Ok(writes.placed())
+}
 
-    let items = priced
-        .lines
-        .into_iter()
-        .map(|l| domain::views::OrderItemView {
-            product_id: l.product_id,
-            product_name: l.name,
-            quantity: l.quantity,
-            unit_price_cents: l.unit_price_cents,
-            line_total_cents: l.line_total_cents,
-        })
-        .collect();
-    Ok(PlacedOrder { order: to_summary_with_items(order, items, String::new()), repeated: false })
+/// The conditional UPDATE that takes one line's stock (never below zero).
+fn take_stock(line: &domain::cart::CartLine) -> sea_orm::UpdateMany<product::Entity> {
+    product::Entity::update_many()
+        .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).sub(line.quantity))
+        .filter(product::Column::Id.eq(&line.product_id))
+        .filter(product::Column::Stock.gte(line.quantity))
+}
+
+/// What there was of a product before this line took its share, and its price now.
+fn snapshot(id: String, name: String, price_cents: i64, stock_after: i32, quantity: i64) -> ProductSnapshot {
+    ProductSnapshot { id, name, price_cents, stock: stock_after as i64 + quantity }
+}
+
+/// Everything a placed order writes once its stock is taken: the order, its items, its first
+/// history row and its outbox event. They are inserted without RETURNING (and without sea-orm's
+/// read-back SELECT): the rows are the models we already hold.
+struct OrderWrites {
+    order: order::Model,
+    items: Vec<order_item::ActiveModel>,
+    views: Vec<domain::views::OrderItemView>,
+    event: OrderEvent,
+    user_id: String,
+}
+
+impl OrderWrites {
+    fn new(user_id: &str, shipping: &Shipping, lines: &[domain::cart::CartLine], key: &str, snapshots: &[ProductSnapshot]) -> Result<Self, ShopError> {
+        let priced = price_order(lines, snapshots).map_err(|problems| {
+            ShopError::Rejected(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))
+        })?;
+        let now = now_ms();
+        let order_id = new_id();
+        let order = order::Model {
+            id: order_id.clone(),
+            user_id: user_id.to_owned(),
+            status: OrderStatus::Pending.as_str().to_owned(),
+            version: 1,
+            total_cents: priced.total_cents,
+            idempotency_key: key.to_owned(),
+            ship_first_name: shipping.first_name.clone(),
+            ship_last_name: shipping.last_name.clone(),
+            ship_email: shipping.email.clone(),
+            ship_address: shipping.address.clone(),
+            ship_city: shipping.city.clone(),
+            ship_state: shipping.state.clone(),
+            ship_zip: shipping.zip.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let event = OrderEvent {
+            v: EVENT_SCHEMA_VERSION,
+            event_id: new_id(),
+            kind: EventType::OrderCreated,
+            order_id: order_id.clone(),
+            user_id: user_id.to_owned(),
+            status: OrderStatus::Pending,
+            order_version: 1,
+            total_cents: priced.total_cents,
+            occurred_at: rfc3339(now),
+        };
+        let items = priced
+            .lines
+            .iter()
+            .map(|l| order_item::ActiveModel {
+                order_id: Set(order_id.clone()),
+                product_id: Set(l.product_id.clone()),
+                product_name: Set(l.name.clone()),
+                quantity: Set(l.quantity as i32),
+                unit_price_cents: Set(l.unit_price_cents),
+                line_total_cents: Set(l.line_total_cents),
+                ..Default::default()
+            })
+            .collect();
+        let views = priced
+            .lines
+            .into_iter()
+            .map(|l| domain::views::OrderItemView {
+                product_id: l.product_id,
+                product_name: l.name,
+                quantity: l.quantity,
+                unit_price_cents: l.unit_price_cents,
+                line_total_cents: l.line_total_cents,
+            })
+            .collect();
+        Ok(OrderWrites { order, items, views, event, user_id: user_id.to_owned() })
+    }
+
+    fn statements(&self, backend: DbBackend) -> [Statement; 4] {
+        let now = self.order.created_at;
+        [
+            order::Entity::insert(order::ActiveModel::from(self.order.clone())).build(backend),
+            order_item::Entity::insert_many(self.items.clone()).build(backend),
+            order_status_history::Entity::insert(order_status_history::ActiveModel {
+                order_id: Set(self.order.id.clone()),
+                status: Set(OrderStatus::Pending.as_str().to_owned()),
+                version: Set(1),
+                changed_by: Set(self.user_id.clone()),
+                changed_at: Set(now),
+                ..Default::default()
+            })
+            .build(backend),
+            crate::outbox::insert(&self.event, now).build(backend),
+        ]
+    }
+
+    fn placed(self) -> PlacedOrder {
+        PlacedOrder { order: to_summary_with_items(self.order, self.views, String::new()), repeated: false }
+    }
+}
+
+/// The SQLite checkout: the same statements as on PostgreSQL, sent in two round trips to sqlx's
+/// SQLite worker thread (through sea-orm's transaction API it took four for a one-line cart,
+/// BEGIN and COMMIT being round trips of their own, and one more per further line). Every round trip happens inside the write gate, SQLite's single writer and
+/// the serial part of a checkout (BENCHMARKS.md, P2), so each one costs every waiting buyer.
+///
+/// 1. `BEGIN IMMEDIATE` and every line's stock UPDATE … RETURNING, as one script;
+/// 2. the four INSERTs and `COMMIT`, as one script.
+///
+/// sea-orm has no transaction that can begin or commit inside a script, so this one is run by
+/// hand on a pooled connection, with a guard that closes the connection (SQLite then rolls the
+/// transaction back) if the checkout stops half-way, e.g. because its request was dropped: a
+/// connection must never go back to the pool inside a transaction.
+mod sqlite {
+    use sea_orm::sqlx::pool::PoolConnection;
+    use sea_orm::sqlx::{self, Row, Sqlite};
+    use sea_orm::{DbBackend, QueryTrait, Statement};
+    use sea_query_binder::SqlxValues;
+
+    use super::{refusal, snapshot, take_stock, OrderWrites};
+    use crate::{Shop, ShopError};
+    use domain::cart::CartLine;
+    use domain::validation::Shipping;
+    use domain::views::PlacedOrder;
+
+    pub(super) async fn write_order(shop: &Shop, user_id: &str, shipping: &Shipping, lines: &[CartLine], key: &str) -> Result<PlacedOrder, ShopError> {
+        let mut txn = HandTxn { conn: Some(shop.db.get_sqlite_connection_pool().acquire().await.map_err(db_error)?), open: false };
+
+        let mut take = vec![Statement::from_string(DbBackend::Sqlite, "BEGIN IMMEDIATE")];
+        for line in lines {
+            let mut update = take_stock(line);
+            // sea-query keeps one RETURNING list; name every column the snapshot needs.
+            update.query().returning(sea_orm::sea_query::Query::returning().columns([
+                crate::entities::product::Column::Id,
+                crate::entities::product::Column::Name,
+                crate::entities::product::Column::PriceCents,
+                crate::entities::product::Column::Stock,
+            ]));
+            take.push(update.build(DbBackend::Sqlite));
+        }
+        txn.open = true;
+        let rows = match txn.fetch_all(take).await {
+            Ok(rows) => rows,
+            Err(e) => return Err(txn.abort(e).await),
+        };
+        // One row per line whose stock was there, in the order of the lines.
+        let mut rows = rows.into_iter().peekable();
+        let mut snapshots = Vec::with_capacity(lines.len());
+        for line in lines {
+            let row = rows.next_if(|r| r.try_get::<String, _>("id").is_ok_and(|id| id == line.product_id));
+            let Some(row) = row else {
+                // Unknown product or not enough stock: undo the lines already taken, then explain.
+                txn.rollback().await?;
+                return refusal(shop, user_id, lines, key).await;
+            };
+            let got = (|| Ok::<_, sqlx::Error>(snapshot(row.try_get("id")?, row.try_get("name")?, row.try_get("price_cents")?, row.try_get("stock")?, line.quantity)))();
+            match got {
+                Ok(s) => snapshots.push(s),
+                Err(e) => return Err(txn.abort(db_error(e)).await),
+            }
+        }
+        let writes = match OrderWrites::new(user_id, shipping, lines, key, &snapshots) {
+            Ok(w) => w,
+            Err(e) => return Err(txn.abort(e).await),
+        };
+        let mut script: Vec<Statement> = writes.statements(DbBackend::Sqlite).into();
+        script.push(Statement::from_string(DbBackend::Sqlite, "COMMIT"));
+        if let Err(e) = txn.execute(script).await {
+            return Err(txn.abort(e).await);
+        }
+        txn.open = false;
+        Ok(writes.placed())
+    }
+
+    /// A pooled connection with a transaction begun by hand. While `open`, dropping it closes the
+    /// connection instead of returning it to the pool.
+    struct HandTxn {
+        conn: Option<PoolConnection<Sqlite>>,
+        open: bool,
+    }
+
+    impl HandTxn {
+        fn conn(&mut self) -> &mut PoolConnection<Sqlite> {
+            self.conn.as_mut().expect("the connection is held until the guard drops")
+        }
+
+        async fn fetch_all(&mut self, statements: Vec<Statement>) -> Result<Vec<sqlx::sqlite::SqliteRow>, ShopError> {
+            let (sql, values) = script(statements);
+            sqlx::query_with(&sql, SqlxValues(values)).fetch_all(&mut **self.conn()).await.map_err(db_error)
+        }
+
+        async fn execute(&mut self, statements: Vec<Statement>) -> Result<(), ShopError> {
+            let (sql, values) = script(statements);
+            sqlx::query_with(&sql, SqlxValues(values)).execute(&mut **self.conn()).await.map_err(db_error)?;
+            Ok(())
+        }
+
+        async fn rollback(&mut self) -> Result<(), ShopError> {
+            sqlx::query("ROLLBACK").execute(&mut **self.conn()).await.map_err(db_error)?;
+            self.open = false;
+            Ok(())
+        }
+
+        /// Rolls back after `error` and returns it. If even the rollback fails, the guard closes
+        /// the connection when it drops.
+        async fn abort(&mut self, error: ShopError) -> ShopError {
+            let _ = self.rollback().await;
+            error
+        }
+    }
+
+    impl Drop for HandTxn {
+        fn drop(&mut self) {
+            if self.open {
+                if let Some(conn) = self.conn.as_mut() {
+                    conn.close_on_drop();
+                }
+            }
+        }
+    }
+
+    /// The statements as one script; sqlx binds each statement's `?` parameters from the shared
+    /// list in turn.
+    fn script(statements: Vec<Statement>) -> (String, sea_orm::sea_query::Values) {
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        for statement in statements {
+            if !sql.is_empty() {
+                sql.push_str(";\n");
+            }
+            sql.push_str(&statement.sql);
+            values.extend(statement.values.map(|v| v.0).unwrap_or_default());
+        }
+        (sql, sea_orm::sea_query::Values(values))
+    }
+
+    fn db_error(e: sqlx::Error) -> ShopError {
+        tracing::error!(error = %e, "database error");
+        ShopError::Internal(e.to_string())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+
+        /// A checkout dropped inside its transaction (its request went away) must not hand the
+        /// pool a connection that is still in that transaction: with one pooled connection, the
+        /// next write would otherwise fail ("cannot start a transaction within a transaction")
+        /// or wait on the write lock.
+        #[tokio::test]
+        async fn a_checkout_dropped_mid_transaction_leaves_no_transaction_behind() {
+            let dir = std::env::temp_dir().join(format!("shop-handtxn-{}", crate::new_id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let url = format!("sqlite://{}?mode=rwc", dir.join("shop.db").display());
+            let db = crate::db::connect_and_migrate(&url, 1).await.unwrap();
+
+            let stock_of = |db: &sea_orm::DatabaseConnection| {
+                let db = db.clone();
+                async move {
+                    let row = db
+                        .query_one(Statement::from_string(DbBackend::Sqlite, "SELECT stock FROM products WHERE id = 'ridge-mug'"))
+                        .await
+                        .unwrap()
+                        .expect("ridge-mug is seeded");
+                    row.try_get::<i32>("", "stock").unwrap()
+                }
+            };
+            let seeded = stock_of(&db).await;
+
+            let mut txn = HandTxn { conn: Some(db.get_sqlite_connection_pool().acquire().await.unwrap()), open: true };
+            let take = Statement::from_string(DbBackend::Sqlite, "BEGIN IMMEDIATE; UPDATE products SET stock = stock - 1 WHERE id = 'ridge-mug' RETURNING stock");
+            assert_eq!(txn.fetch_all(vec![take]).await.unwrap().len(), 1);
+            drop(txn);
+
+            let next = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+                let t = db.begin().await?;
+                t.execute_unprepared("UPDATE products SET stock = stock + 0 WHERE id = 'ridge-mug'").await?;
+                t.commit().await
+            })
+            .await
+            .expect("the next write must not wait on the dropped transaction");
+            next.expect("the next write runs in a transaction of its own");
+            // And the dropped checkout's stock change was rolled back, not committed.
+            assert_eq!(stock_of(&db).await, seeded);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
 }
 
 /// Why a checkout whose stock could not be taken is refused, from the products as they are now:
