@@ -83,7 +83,19 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <ToastRegion />
+            // Last in the tree, so it hydrates last: after the route, whose lazy chunk the router
+            // waits for. Marks the page for tests (and people debugging) as taken over by the WASM.
+            <span hidden use:mark_hydrated></span>
         </Router>
+    }
+}
+
+/// Sets `data-hydrated="true"` on `<body>`. A directive, because it runs when its element is
+/// hydrated; an effect in `App` would run before a lazy route's chunk has arrived.
+fn mark_hydrated(_el: leptos::tachys::renderer::types::Element) {
+    #[cfg(feature = "hydrate")]
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        let _ = body.set_attribute("data-hydrated", "true");
     }
 }
 
