@@ -266,8 +266,27 @@ mod sqlite {
     use domain::views::PlacedOrder;
 
     pub(super) async fn write_order(shop: &Shop, user_id: &str, shipping: &Shipping, lines: &[CartLine], key: &str) -> Result<PlacedOrder, ShopError> {
-        let mut txn = HandTxn { conn: Some(shop.db.get_sqlite_connection_pool().acquire().await.map_err(db_error)?), open: false };
+        let conn = shop.db.get_sqlite_connection_pool().acquire().await.map_err(db_error)?;
+        let mut txn = HandTxn { conn, open: true };
+        // Every way out but COMMIT rolls back here, once.
+        match write(&mut txn, user_id, shipping, lines, key).await {
+            Ok(Some(writes)) => Ok(writes.placed()),
+            Ok(None) => {
+                // Unknown product or not enough stock: undo the lines already taken, then explain.
+                txn.rollback().await?;
+                refusal(shop, user_id, lines, key).await
+            }
+            Err(e) => {
+                // If even the rollback fails, the guard closes the connection when it drops.
+                let _ = txn.rollback().await;
+                Err(e)
+            }
+        }
+    }
 
+    /// Both round trips; `None` when a line's stock could not be taken (the transaction is then
+    /// still open).
+    async fn write(txn: &mut HandTxn, user_id: &str, shipping: &Shipping, lines: &[CartLine], key: &str) -> Result<Option<OrderWrites>, ShopError> {
         let mut take = vec![Statement::from_string(DbBackend::Sqlite, "BEGIN IMMEDIATE")];
         for line in lines {
             let mut update = take_stock(line);
@@ -280,83 +299,57 @@ mod sqlite {
             ]));
             take.push(update.build(DbBackend::Sqlite));
         }
-        txn.open = true;
-        let rows = match txn.fetch_all(take).await {
-            Ok(rows) => rows,
-            Err(e) => return Err(txn.abort(e).await),
-        };
         // One row per line whose stock was there, in the order of the lines.
-        let mut rows = rows.into_iter().peekable();
+        let mut rows = txn.fetch_all(take).await?.into_iter().peekable();
         let mut snapshots = Vec::with_capacity(lines.len());
         for line in lines {
-            let row = rows.next_if(|r| r.try_get::<String, _>("id").is_ok_and(|id| id == line.product_id));
-            let Some(row) = row else {
-                // Unknown product or not enough stock: undo the lines already taken, then explain.
-                txn.rollback().await?;
-                return refusal(shop, user_id, lines, key).await;
+            let Some(row) = rows.next_if(|r| r.try_get::<String, _>("id").is_ok_and(|id| id == line.product_id)) else {
+                return Ok(None);
             };
-            let got = (|| Ok::<_, sqlx::Error>(snapshot(row.try_get("id")?, row.try_get("name")?, row.try_get("price_cents")?, row.try_get("stock")?, line.quantity)))();
-            match got {
-                Ok(s) => snapshots.push(s),
-                Err(e) => return Err(txn.abort(db_error(e)).await),
-            }
+            let price_cents = row.try_get("price_cents").map_err(db_error)?;
+            let stock = row.try_get("stock").map_err(db_error)?;
+            let name = row.try_get("name").map_err(db_error)?;
+            snapshots.push(snapshot(line.product_id.clone(), name, price_cents, stock, line.quantity));
         }
-        let writes = match OrderWrites::new(user_id, shipping, lines, key, &snapshots) {
-            Ok(w) => w,
-            Err(e) => return Err(txn.abort(e).await),
-        };
+        let writes = OrderWrites::new(user_id, shipping, lines, key, &snapshots)?;
         let mut script: Vec<Statement> = writes.statements(DbBackend::Sqlite).into();
         script.push(Statement::from_string(DbBackend::Sqlite, "COMMIT"));
-        if let Err(e) = txn.execute(script).await {
-            return Err(txn.abort(e).await);
-        }
+        txn.execute(script).await?;
         txn.open = false;
-        Ok(writes.placed())
+        Ok(Some(writes))
     }
 
     /// A pooled connection with a transaction begun by hand. While `open`, dropping it closes the
     /// connection instead of returning it to the pool.
     struct HandTxn {
-        conn: Option<PoolConnection<Sqlite>>,
+        conn: PoolConnection<Sqlite>,
         open: bool,
     }
 
     impl HandTxn {
-        fn conn(&mut self) -> &mut PoolConnection<Sqlite> {
-            self.conn.as_mut().expect("the connection is held until the guard drops")
-        }
-
         async fn fetch_all(&mut self, statements: Vec<Statement>) -> Result<Vec<sqlx::sqlite::SqliteRow>, ShopError> {
             let (sql, values) = script(statements);
-            sqlx::query_with(&sql, SqlxValues(values)).fetch_all(&mut **self.conn()).await.map_err(db_error)
+            sqlx::query_with(&sql, SqlxValues(values)).fetch_all(&mut *self.conn).await.map_err(db_error)
         }
 
         async fn execute(&mut self, statements: Vec<Statement>) -> Result<(), ShopError> {
             let (sql, values) = script(statements);
-            sqlx::query_with(&sql, SqlxValues(values)).execute(&mut **self.conn()).await.map_err(db_error)?;
+            sqlx::query_with(&sql, SqlxValues(values)).execute(&mut *self.conn).await.map_err(db_error)?;
             Ok(())
         }
 
         async fn rollback(&mut self) -> Result<(), ShopError> {
-            sqlx::query("ROLLBACK").execute(&mut **self.conn()).await.map_err(db_error)?;
+            sqlx::query("ROLLBACK").execute(&mut *self.conn).await.map_err(db_error)?;
             self.open = false;
             Ok(())
         }
 
-        /// Rolls back after `error` and returns it. If even the rollback fails, the guard closes
-        /// the connection when it drops.
-        async fn abort(&mut self, error: ShopError) -> ShopError {
-            let _ = self.rollback().await;
-            error
-        }
     }
 
     impl Drop for HandTxn {
         fn drop(&mut self) {
             if self.open {
-                if let Some(conn) = self.conn.as_mut() {
-                    conn.close_on_drop();
-                }
+                self.conn.close_on_drop();
             }
         }
     }
@@ -410,7 +403,7 @@ mod sqlite {
             };
             let seeded = stock_of(&db).await;
 
-            let mut txn = HandTxn { conn: Some(db.get_sqlite_connection_pool().acquire().await.unwrap()), open: true };
+            let mut txn = HandTxn { conn: db.get_sqlite_connection_pool().acquire().await.unwrap(), open: true };
             let take = Statement::from_string(DbBackend::Sqlite, "BEGIN IMMEDIATE; UPDATE products SET stock = stock - 1 WHERE id = 'ridge-mug' RETURNING stock");
             assert_eq!(txn.fetch_all(vec![take]).await.unwrap().len(), 1);
             drop(txn);
