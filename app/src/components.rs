@@ -1,7 +1,6 @@
 //! Small building blocks shared by several pages.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::account::Logout;
 use domain::views::UserView;
@@ -17,18 +16,11 @@ pub fn Logo() -> impl IntoView {
     }
 }
 
+/// The signed-in user's name and a sign-out button (a plain form: the server clears the session
+/// cookie and redirects home).
 #[component]
 pub fn AccountMenu(user: UserView) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = logout.value().get() {
-            // A full navigation: every resource must forget the old session.
-            #[cfg(feature = "hydrate")]
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().set_href("/");
-            }
-        }
-    });
     view! {
         <div class="flex items-center gap-2">
             <span class="hidden text-sm text-slate-600 md:inline dark:text-slate-300" data-testid="account-name">
@@ -69,7 +61,8 @@ pub fn StatusBadge(#[prop(into)] status: Signal<OrderStatus>) -> impl IntoView {
     }
 }
 
-/// A labelled text input with its server-side error beside it.
+/// A labelled text input with its server-side error beside it. Rendered on the server only (the
+/// forms it is used in are plain HTML forms), so text typed while the page loads stays.
 #[component]
 pub fn Field(
     name: &'static str,
@@ -90,7 +83,6 @@ pub fn Field(
                 name=name
                 type=kind
                 autocomplete=autocomplete
-                prop:value=move || value.get()
                 value=move || value.get()
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=move || error.get().is_some().then(|| err_id.clone())
@@ -121,7 +113,7 @@ pub fn EmptyState(title: &'static str, body: &'static str, href: &'static str, c
         <div class="rounded-2xl border border-dashed border-slate-300 p-10 text-center dark:border-slate-700">
             <h2 class="text-lg font-semibold">{title}</h2>
             <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">{body}</p>
-            <A href=href attr:class="mt-4 inline-block rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">{cta}</A>
+            <a href=href class="mt-4 inline-block rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">{cta}</a>
         </div>
     }
 }

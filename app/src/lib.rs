@@ -1,9 +1,16 @@
 //! The Leptos application: routes, layout and pages. Server functions live in `api` beside the
 //! pages that use them; client state (cart, live connection, toasts, theme) in `state`.
+//!
+//! Islands architecture: every page is rendered on the server, and only its interactive parts
+//! are `#[island]`s, hydrated in the browser (the header's cart badge, theme toggle and
+//! connection indicator, the catalog's buttons, the toasts, and the live parts of the cart,
+//! orders and staff pages). Forms outside islands are plain HTML forms posting to server
+//! functions, which answer them with a redirect. Links are plain navigations.
 
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod bundle;
 pub mod components;
 pub mod error;
 pub mod pages;
@@ -12,7 +19,7 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::{path, Lazy, SsrMode};
+use leptos_router::{path, SsrMode};
 
 use state::cart::CartStore;
 use state::live::{ConnectionIndicator, Live};
@@ -28,8 +35,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <script>{NO_FLASH_SCRIPT}</script>
+                <script>{bundle::RETRY_SCRIPT}</script>
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
@@ -48,16 +56,9 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     CartStore::provide();
     Toasts::provide();
-    let live = Live::provide();
+    Live::provide();
     let user = Resource::new_blocking(|| (), |_| api::account::current_user());
     provide_context(CurrentUser(user));
-
-    // Open the live connection once we know someone is signed in (browser only).
-    Effect::new(move |_| {
-        if let Some(Ok(Some(_))) = user.get() {
-            live.connect();
-        }
-    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/shop.css" />
@@ -73,37 +74,65 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <pages::NotFound /> }>
                     <Route path=path!("/") view=pages::products::ProductsPage ssr=SsrMode::Async />
                     <Route path=path!("/products") view=pages::products::ProductsPage ssr=SsrMode::Async />
-                    <Route path=path!("/cart") view={Lazy::<pages::cart::CartRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/checkout") view={Lazy::<pages::checkout::CheckoutRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/orders") view={Lazy::<pages::orders::OrdersRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/orders/:id") view={Lazy::<pages::orders::OrderRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/staff") view={Lazy::<pages::staff::StaffRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/login") view={Lazy::<pages::auth::LoginRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/register") view={Lazy::<pages::auth::RegisterRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/cart") view=pages::cart::CartPage ssr=SsrMode::Async />
+                    <Route path=path!("/checkout") view=pages::checkout::CheckoutPage ssr=SsrMode::Async />
+                    <Route path=path!("/orders") view=pages::orders::OrdersPage ssr=SsrMode::Async />
+                    <Route path=path!("/orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=pages::auth::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=pages::auth::RegisterPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ToastRegion />
-            // Last in the tree, so it hydrates last: after the route, whose lazy chunk the router
-            // waits for. Marks the page for tests (and people debugging) as taken over by the WASM.
-            <span hidden use:mark_hydrated></span>
+            // Last in the page, so it hydrates last: islands hydrate in document order, each lazy
+            // one after its chunk has arrived.
+            <HydrationMark />
         </Router>
     }
 }
 
-/// Sets `data-hydrated="true"` on `<body>`. A directive, because it runs when its element is
-/// hydrated; an effect in `App` would run before a lazy route's chunk has arrived.
-fn mark_hydrated(_el: leptos::tachys::renderer::types::Element) {
+/// Sets `data-hydrated="true"` on `<body>` once every island before it has hydrated: the mark
+/// tests (and people debugging) use to know the page is taken over by the WASM.
+#[island]
+pub fn HydrationMark() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
         let _ = body.set_attribute("data-hydrated", "true");
+    }
+    view! { <span hidden></span> }
+}
+
+/// The cart link with its item count: an island, because adding to the cart anywhere on the
+/// page (or in another tab) changes it.
+#[island]
+pub fn CartBadge() -> impl IntoView {
+    let cart = CartStore::get();
+    let count = move || cart.cart.with(|c| c.item_count());
+    view! {
+        <a
+            href="/cart"
+            class="relative rounded-lg p-2 text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white"
+            aria-label=move || format!("Cart, {} items", count())
+        >
+            <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
+                <path d="M6 6h15l-1.5 9h-12z" />
+                <path d="M6 6 5 3H2" />
+                <circle cx="9" cy="20" r="1.5" />
+                <circle cx="18" cy="20" r="1.5" />
+            </svg>
+            <span
+                data-testid="cart-count"
+                class="absolute -right-1 -top-1 flex h-5 min-w-5 items-center justify-center rounded-full bg-indigo-600 px-1 text-[11px] font-semibold text-white"
+            >
+                {count}
+            </span>
+        </a>
     }
 }
 
 #[component]
 fn Header() -> impl IntoView {
     let CurrentUser(user) = expect_context::<CurrentUser>();
-    let cart = expect_context::<CartStore>();
-    let count = move || cart.cart.with(|c| c.item_count());
     let nav = "rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white aria-[current=page]:text-indigo-600 dark:aria-[current=page]:text-indigo-400";
     view! {
         <header class="sticky top-0 z-40 border-b border-slate-200/80 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-950/80">
@@ -125,26 +154,14 @@ fn Header() -> impl IntoView {
                     </Suspense>
                 </nav>
                 <div class="ml-auto flex items-center gap-2">
-                    <ConnectionIndicator />
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let signed_in = matches!(user.await, Ok(Some(_)));
+                            view! { <ConnectionIndicator connect=signed_in /> }
+                        })}
+                    </Suspense>
                     <ThemeToggle />
-                    <A
-                        href="/cart"
-                        attr:class="relative rounded-lg p-2 text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white"
-                        attr:aria-label=move || format!("Cart, {} items", count())
-                    >
-                        <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
-                            <path d="M6 6h15l-1.5 9h-12z" />
-                            <path d="M6 6 5 3H2" />
-                            <circle cx="9" cy="20" r="1.5" />
-                            <circle cx="18" cy="20" r="1.5" />
-                        </svg>
-                        <span
-                            data-testid="cart-count"
-                            class="absolute -right-1 -top-1 flex h-5 min-w-5 items-center justify-center rounded-full bg-indigo-600 px-1 text-[11px] font-semibold text-white"
-                        >
-                            {count}
-                        </span>
-                    </A>
+                    <CartBadge />
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             match user.await {

@@ -79,3 +79,22 @@ test('the staff feed shows a new order live; staff move it and the shopper sees 
   await expect(page.getByTestId('timeline')).toContainText('Shipped');
   await staffContext.close();
 });
+
+test('a page whose WASM chunk fails to download at first still comes alive', async ({ page }) => {
+  await signUp(page, uniqueEmail('chunk'));
+  // The orders list is a lazy island: its chunks are fetched when /orders is shown. The first
+  // two attempts fail as if the server were restarting.
+  let refused = 0;
+  await page.route(/\/pkg\/(chunk_\d+|split_\w+)\.wasm$/, async (route) => {
+    if (refused < 2) {
+      refused += 1;
+      await route.abort('connectionrefused');
+    } else {
+      await route.continue();
+    }
+  });
+  await page.goto('/orders');
+  await waitForHydration(page);
+  expect(refused).toBe(2);
+  await expect(page.getByTestId('connection-status').first()).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
+});

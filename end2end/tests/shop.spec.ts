@@ -1,3 +1,4 @@
+import type { Page } from '@playwright/test';
 import { test, expect } from './support/server';
 import { checkOut, signUp, uniqueEmail, waitForHydration } from './support/flows';
 
@@ -68,4 +69,36 @@ test('the cart is the same in every tab', async ({ page, context }) => {
   await expect(other.getByTestId('cart-count')).toHaveText(String(before + 1));
   await expect(other.getByTestId('cart-line').filter({ hasText: 'Canvas Notebook Set' })).toBeVisible();
   await other.close();
+});
+
+/** Holds every WASM download back until the returned function is called, as on a slow link. */
+async function holdWasm(page: Page): Promise<() => Promise<void>> {
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const pattern = /\/pkg\/.*\.wasm$/;
+  await page.route(pattern, async (route) => {
+    await released;
+    await route.continue();
+  });
+  return async () => {
+    release();
+    await waitForHydration(page);
+    await page.unroute(pattern);
+  };
+}
+
+test('text typed before the page hydrates is kept', async ({ page }) => {
+  let hydrate = await holdWasm(page);
+  await page.goto('/products?q=lamp');
+  await page.getByLabel('Search products').fill('mug');
+  await hydrate();
+  await expect(page.getByLabel('Search products')).toHaveValue('mug');
+
+  hydrate = await holdWasm(page);
+  await page.goto('/register');
+  await page.getByLabel('Name').fill('Early Typist');
+  await page.getByLabel('Email').fill('early@example.test');
+  await hydrate();
+  await expect(page.getByLabel('Name')).toHaveValue('Early Typist');
+  await expect(page.getByLabel('Email')).toHaveValue('early@example.test');
 });

@@ -1,13 +1,17 @@
-//! The WASM entry point. Everything interesting lives in `app`; this crate only hydrates it.
+//! The WASM entry point. Everything interesting lives in `app`; this crate only wakes its islands.
 
 // The view types of `app` are deep; the optimised (wasm-release) build computes their layouts
 // here and overflows the default query depth of 128.
 #![recursion_limit = "512"]
 
+// Links `app`, whose islands export the functions the island script calls.
+use app as _;
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Not `hydrate_body`: most routes are lazy (split into their own chunks), and hydrating one
-    // first waits for its chunk.
-    leptos::mount::hydrate_lazy(app::App);
+    // Pages are rendered on the server; only their islands (the interactive parts) are hydrated,
+    // each by the function the island script finds for it. The islands of pages other than the
+    // catalog are lazy: each is split into its own chunk, fetched where that page shows it.
+    leptos::mount::hydrate_islands();
 }

@@ -5,6 +5,10 @@
 //! [`relay`] produces it to Kafka → [`consumer`] reads it back (on every instance) → [`hub`]
 //! picks the sockets that may see it → [`ws`] sends it to the browser.
 
+// The app's view types are deep (islands wrap each page's data in their own types); rendering
+// them here computes their layouts and overflows the default query depth of 128.
+#![recursion_limit = "256"]
+
 pub mod broker;
 pub mod config;
 pub mod consumer;

@@ -1,4 +1,5 @@
-//! Sign-in and sign-up pages. Both forms work without WASM (errors come back through a flash).
+//! Sign-in and sign-up pages: server-rendered plain forms. The server function redirects to
+//! `next` on success, or back here with the errors and values in a flash.
 
 use std::collections::BTreeMap;
 
@@ -10,16 +11,6 @@ use leptos_router::hooks::use_query_map;
 use crate::api::account::{safe_next, take_flash, Login, Register};
 use crate::components::{ErrorNotice, Field};
 use crate::error::AppError;
-
-/// After signing in with WASM: a full navigation, so every resource sees the new session.
-fn go(next: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(w) = web_sys::window() {
-        let _ = w.location().set_href(next);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = next;
-}
 
 fn card(title: &'static str, subtitle: &'static str, body: impl IntoView) -> impl IntoView {
     view! {
@@ -39,12 +30,6 @@ pub fn LoginPage() -> impl IntoView {
     let flash = Resource::new_blocking(|| (), |_| take_flash("login".into()));
     let message = RwSignal::new(None::<String>);
     let email = RwSignal::new(String::new());
-    let next_for_effect = next.clone();
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(_)) => go(&next_for_effect),
-        Some(Err(e)) => message.set(Some(e.to_string())),
-        None => {}
-    });
     let register_href = format!("/register?next={}", crate::api::account::urlencode(&next));
     view! {
         <Title text="Sign in" />
@@ -64,7 +49,7 @@ pub fn LoginPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next.clone() />
                 <Field name="email" label="Email" kind="email" autocomplete="email" value=email error=Signal::derive(|| None::<String>) />
                 <Field name="password" label="Password" kind="password" autocomplete="current-password" value=Signal::derive(String::new) error=Signal::derive(|| None::<String>) />
-                <button type="submit" disabled=move || action.pending().get() class="w-full rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60">
+                <button type="submit" class="w-full rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60">
                     "Sign in"
                 </button>
             </ActionForm>
@@ -84,7 +69,6 @@ pub fn RegisterPage() -> impl IntoView {
     let errors = RwSignal::new(BTreeMap::<String, String>::new());
     let message = RwSignal::new(None::<String>);
     let (name, email) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
-    let next_for_effect = next.clone();
     let apply = move |e: AppError| match e {
         AppError::Invalid(f) => {
             errors.set(f);
@@ -92,11 +76,6 @@ pub fn RegisterPage() -> impl IntoView {
         }
         other => message.set(Some(other.to_string())),
     };
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(_)) => go(&next_for_effect),
-        Some(Err(e)) => apply(e),
-        None => {}
-    });
     let err = move |n: &'static str| Signal::derive(move || errors.with(|e| e.get(n).cloned()));
     let login_href = format!("/login?next={}", crate::api::account::urlencode(&next));
     view! {
@@ -119,7 +98,7 @@ pub fn RegisterPage() -> impl IntoView {
                 <Field name="name" label="Name" autocomplete="name" value=name error=err("name") />
                 <Field name="email" label="Email" kind="email" autocomplete="email" value=email error=err("email") />
                 <Field name="password" label="Password (at least 8 characters)" kind="password" autocomplete="new-password" value=Signal::derive(String::new) error=err("password") />
-                <button type="submit" disabled=move || action.pending().get() class="w-full rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60">
+                <button type="submit" class="w-full rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60">
                     "Create account"
                 </button>
             </ActionForm>
@@ -129,7 +108,3 @@ pub fn RegisterPage() -> impl IntoView {
         })}
     }
 }
-
-super::lazy_page!(LoginRoute, LoginPage);
-
-super::lazy_page!(RegisterRoute, RegisterPage);

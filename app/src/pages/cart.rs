@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 use crate::api::catalog::list_products;
 use crate::components::{EmptyState, ErrorNotice, Skeleton};
@@ -12,65 +11,68 @@ use domain::views::ProductView;
 
 #[component]
 pub fn CartPage() -> impl IntoView {
-    let cart = expect_context::<CartStore>();
     let products = Resource::new(|| (), |_| list_products(String::new(), String::new()));
     view! {
         <Title text="Cart" />
         <h1 class="mb-6 text-3xl font-bold tracking-tight">"Your cart"</h1>
         <Suspense fallback=|| view! { <Skeleton rows=2 /> }>
             {move || Suspend::new(async move {
-                let catalog = match products.await {
-                    Ok(c) => c,
-                    Err(e) => return view! { <ErrorNotice message=e.to_string() /> }.into_any(),
-                };
-                let find = {
-                    let catalog = catalog.clone();
-                    move |id: &str| catalog.iter().find(|p| p.id == id).cloned()
-                };
-                let subtotal = {
-                    let find = find.clone();
-                    Signal::derive(move || cart.cart.with(|c| c.subtotal_cents(|id| find(id).map(|p| p.price_cents))))
-                };
-                view! {
-                    <Show
-                        when=move || cart.cart.with(|c| !c.lines.is_empty())
-                        fallback=|| view! { <EmptyState title="Your cart is empty" body="Find something you like in the catalog." href="/products" cta="Browse products" /> }
-                    >
-                        <div class="grid gap-8 lg:grid-cols-[1fr_20rem]">
-                            <ul class="divide-y divide-slate-200 rounded-2xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
-                                <For
-                                    each=move || cart.cart.get().lines
-                                    key=|l| l.product_id.clone()
-                                    children={
-                                        let find = find.clone();
-                                        move |line| {
-                                            let product = find(&line.product_id);
-                                            view! { <CartLineRow product_id=line.product_id.clone() product=product /> }
-                                        }
-                                    }
-                                />
-                            </ul>
-                            <aside class="h-fit rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
-                                <div class="flex justify-between text-sm">
-                                    <span>"Subtotal"</span>
-                                    <span class="font-semibold" data-testid="subtotal">{move || format_cents(subtotal.get())}</span>
-                                </div>
-                                <p class="mt-1 text-xs text-slate-500">"Prices are confirmed at checkout."</p>
-                                <A href="/checkout" attr:class="mt-4 block rounded-lg bg-indigo-600 px-4 py-2.5 text-center text-sm font-semibold text-white hover:bg-indigo-500">
-                                    "Checkout"
-                                </A>
-                            </aside>
-                        </div>
-                    </Show>
-                }.into_any()
+                match products.await {
+                    Ok(catalog) => view! { <CartView catalog /> }.into_any(),
+                    Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                }
             })}
         </Suspense>
     }
 }
 
+/// The cart's lines, quantities and subtotal, kept current as the cart changes (here or in
+/// another tab). `catalog` is the products as the server read them, for names and prices.
+#[island(lazy)]
+fn CartView(catalog: Vec<ProductView>) -> impl IntoView {
+    let cart = CartStore::get();
+    let find = move |id: &str| catalog.iter().find(|p| p.id == id).cloned();
+    let subtotal = {
+        let find = find.clone();
+        Signal::derive(move || cart.cart.with(|c| c.subtotal_cents(|id| find(id).map(|p| p.price_cents))))
+    };
+    view! {
+        <Show
+            when=move || cart.cart.with(|c| !c.lines.is_empty())
+            fallback=|| view! { <EmptyState title="Your cart is empty" body="Find something you like in the catalog." href="/products" cta="Browse products" /> }
+        >
+            <div class="grid gap-8 lg:grid-cols-[1fr_20rem]">
+                <ul class="divide-y divide-slate-200 rounded-2xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
+                    <For
+                        each=move || cart.cart.get().lines
+                        key=|l| l.product_id.clone()
+                        children={
+                            let find = find.clone();
+                            move |line| {
+                                let product = find(&line.product_id);
+                                view! { <CartLineRow product_id=line.product_id.clone() product=product /> }
+                            }
+                        }
+                    />
+                </ul>
+                <aside class="h-fit rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
+                    <div class="flex justify-between text-sm">
+                        <span>"Subtotal"</span>
+                        <span class="font-semibold" data-testid="subtotal">{move || format_cents(subtotal.get())}</span>
+                    </div>
+                    <p class="mt-1 text-xs text-slate-500">"Prices are confirmed at checkout."</p>
+                    <a href="/checkout" class="mt-4 block rounded-lg bg-indigo-600 px-4 py-2.5 text-center text-sm font-semibold text-white hover:bg-indigo-500">
+                        "Checkout"
+                    </a>
+                </aside>
+            </div>
+        </Show>
+    }
+}
+
 #[component]
 fn CartLineRow(product_id: String, product: Option<ProductView>) -> impl IntoView {
-    let cart = expect_context::<CartStore>();
+    let cart = CartStore::get();
     let id = product_id.clone();
     let quantity = Signal::derive(move || cart.cart.with(|c| c.quantity_of(&id)));
     let (name, price, image, stock) = match &product {
@@ -118,5 +120,3 @@ fn CartLineRow(product_id: String, product: Option<ProductView>) -> impl IntoVie
         </li>
     }
 }
-
-super::lazy_page!(CartRoute, CartPage);

@@ -1,14 +1,15 @@
 //! Checkout in three steps: shipping details → review → place order.
 //!
-//! Each step is a real HTML form posting to a server function, so the whole flow also works
-//! without WASM: the server validates, remembers step 1 in a short-lived cookie and redirects.
-//! With WASM the same forms are submitted in the background and the steps switch in place.
+//! Rendered on the server only, with no island: each step is a plain HTML form posting to a
+//! server function, which validates, remembers step 1 in a short-lived cookie and redirects to
+//! the next step (or back, with the errors and values in a flash). The cart comes from its
+//! cookie, which the browser keeps equal to the cart it shows.
 
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::api::account::take_flash;
 use crate::api::checkout::{new_checkout_key, quote, saved_shipping, CheckShipping, PlaceOrder};
@@ -16,7 +17,6 @@ use crate::components::{ErrorNotice, Field, Skeleton};
 use crate::error::AppError;
 use crate::pages::ToLogin;
 use crate::state::cart::CartStore;
-use crate::state::toast::{use_toasts, Tone};
 use crate::CurrentUser;
 use domain::format_cents;
 use domain::validation::Shipping;
@@ -45,55 +45,27 @@ pub fn CheckoutPage() -> impl IntoView {
 
 #[component]
 fn Checkout() -> impl IntoView {
-    let cart = expect_context::<CartStore>();
-    let toasts = use_toasts();
+    let cart = CartStore::get();
     let query = use_query_map();
-    let initial_step = if query.read_untracked().get("step").as_deref() == Some("review") { Step::Review } else { Step::Shipping };
-    let step = RwSignal::new(initial_step);
+    let step = if query.read_untracked().get("step").as_deref() == Some("review") { Step::Review } else { Step::Shipping };
     let shipping = RwSignal::new(Shipping::default());
     let errors = RwSignal::new(BTreeMap::<String, String>::new());
     let banner = RwSignal::new(None::<String>);
 
-    // What a form without WASM left behind: errors and values (flash), step-1 details (cookie).
+    // What the last form post left behind: errors and values (flash), step-1 details (cookie).
     let flash = Resource::new_blocking(|| (), |_| take_flash("checkout".into()));
     let saved = Resource::new_blocking(|| (), |_| saved_shipping());
     let key = Resource::new_blocking(|| (), |_| new_checkout_key());
 
     let check = ServerAction::<CheckShipping>::new();
     let place = ServerAction::<PlaceOrder>::new();
-    let navigate = use_navigate();
-
-    Effect::new(move |_| match check.value().get() {
-        Some(Ok(valid)) => {
-            shipping.set(valid);
-            errors.set(BTreeMap::new());
-            step.set(Step::Review);
-        }
-        Some(Err(AppError::Invalid(f))) => errors.set(f),
-        Some(Err(AppError::Unauthenticated)) => banner.set(Some("Your session has ended; sign in again.".into())),
-        Some(Err(e)) => banner.set(Some(e.to_string())),
-        None => {}
-    });
-    Effect::new(move |_| match place.value().get() {
-        Some(Ok(placed)) => {
-            cart.clear();
-            toasts.push(Tone::Success, "Order placed. You can follow it live.");
-            navigate(&format!("/orders/{}?placed=1", placed.order.id), Default::default());
-        }
-        Some(Err(AppError::Invalid(f))) => {
-            errors.set(f);
-            step.set(Step::Shipping);
-        }
-        Some(Err(e)) => banner.set(Some(e.to_string())),
-        None => {}
-    });
 
     let cart_encoded = Signal::derive(move || cart.cart.with(|c| c.encode()));
     let quote_res = Resource::new(move || cart_encoded.get(), quote);
 
     view! {
         <h1 class="mb-2 text-3xl font-bold tracking-tight">"Checkout"</h1>
-        <Steps step=step.into() />
+        <Steps step />
         <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
             {move || Suspend::new(async move {
                 if let Ok(Some(f)) = flash.await {
@@ -114,10 +86,10 @@ fn Checkout() -> impl IntoView {
                     <Show when=move || banner.get().is_some()>
                         <div class="mb-4"><ErrorNotice message=banner.get().unwrap_or_default() /></div>
                     </Show>
-                    <Show when=move || cart.cart.with(|c| c.lines.is_empty()) && place.value().get().is_none()>
+                    <Show when=move || cart.cart.with(|c| c.lines.is_empty())>
                         <div class="mb-4"><ErrorNotice message="Your cart is empty: add products before checking out.".to_owned() /></div>
                     </Show>
-                    <div class=move || if step.get() == Step::Shipping { "" } else { "hidden" }>
+                    <div class=if step == Step::Shipping { "" } else { "hidden" }>
                         <ActionForm action=check attr:class="grid gap-4 rounded-2xl border border-slate-200 bg-white p-6 sm:grid-cols-2 dark:border-slate-800 dark:bg-slate-900" attr:novalidate=true attr:aria-label="Shipping details">
                             <Field name="first_name" label="First name" autocomplete="given-name" value=val(|s| s.first_name.clone()) error=err("first_name") />
                             <Field name="last_name" label="Last name" autocomplete="family-name" value=val(|s| s.last_name.clone()) error=err("last_name") />
@@ -129,13 +101,13 @@ fn Checkout() -> impl IntoView {
                                 <Field name="zip" label="ZIP" autocomplete="postal-code" value=val(|s| s.zip.clone()) error=err("zip") />
                             </div>
                             <div class="flex justify-end sm:col-span-2">
-                                <button type="submit" disabled=move || check.pending().get() class="rounded-lg bg-indigo-600 px-5 py-2.5 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60">
+                                <button type="submit" class="rounded-lg bg-indigo-600 px-5 py-2.5 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60">
                                     "Continue to review"
                                 </button>
                             </div>
                         </ActionForm>
                     </div>
-                    <div class=move || if step.get() == Step::Review { "grid gap-6 lg:grid-cols-[1fr_20rem]" } else { "hidden" }>
+                    <div class=if step == Step::Review { "grid gap-6 lg:grid-cols-[1fr_20rem]" } else { "hidden" }>
                         <section aria-label="Order review" class="rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900">
                             <h2 class="mb-3 font-semibold">"Items"</h2>
                             <Suspense fallback=|| view! { <Skeleton rows=2 /> }>
@@ -171,34 +143,27 @@ fn Checkout() -> impl IntoView {
                                 {move || shipping.with(|s| format!("{}, {} {}", s.city, s.state, s.zip))}<br />
                                 {move || shipping.with(|s| s.email.clone())}
                             </address>
-                            <a
-                                href="/checkout"
-                                class="mt-3 inline-block text-sm font-medium text-indigo-600 hover:underline dark:text-indigo-400"
-                                on:click=move |ev| {
-                                    ev.prevent_default();
-                                    step.set(Step::Shipping);
-                                }
-                            >
+                            <a href="/checkout" class="mt-3 inline-block text-sm font-medium text-indigo-600 hover:underline dark:text-indigo-400">
                                 "Edit shipping details"
                             </a>
                         </section>
                         <ActionForm action=place attr:class="h-fit rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900" attr:aria-label="Place order">
-                            <input type="hidden" name="first_name" prop:value=val(|s| s.first_name.clone()) value=val(|s| s.first_name.clone()) />
-                            <input type="hidden" name="last_name" prop:value=val(|s| s.last_name.clone()) value=val(|s| s.last_name.clone()) />
-                            <input type="hidden" name="email" prop:value=val(|s| s.email.clone()) value=val(|s| s.email.clone()) />
-                            <input type="hidden" name="address" prop:value=val(|s| s.address.clone()) value=val(|s| s.address.clone()) />
-                            <input type="hidden" name="city" prop:value=val(|s| s.city.clone()) value=val(|s| s.city.clone()) />
-                            <input type="hidden" name="state" prop:value=val(|s| s.state.clone()) value=val(|s| s.state.clone()) />
-                            <input type="hidden" name="zip" prop:value=val(|s| s.zip.clone()) value=val(|s| s.zip.clone()) />
-                            <input type="hidden" name="cart" prop:value=cart_encoded value=cart_encoded />
+                            <input type="hidden" name="first_name" value=val(|s| s.first_name.clone()) />
+                            <input type="hidden" name="last_name" value=val(|s| s.last_name.clone()) />
+                            <input type="hidden" name="email" value=val(|s| s.email.clone()) />
+                            <input type="hidden" name="address" value=val(|s| s.address.clone()) />
+                            <input type="hidden" name="city" value=val(|s| s.city.clone()) />
+                            <input type="hidden" name="state" value=val(|s| s.state.clone()) />
+                            <input type="hidden" name="zip" value=val(|s| s.zip.clone()) />
+                            <input type="hidden" name="cart" value=cart_encoded />
                             <input type="hidden" name="idempotency_key" value=key />
                             <p class="text-sm text-slate-600 dark:text-slate-300">"Payment is collected on delivery. Your order is confirmed as soon as you place it."</p>
                             <button
                                 type="submit"
-                                disabled=move || place.pending().get() || cart.cart.with(|c| c.lines.is_empty())
+                                disabled=move || cart.cart.with(|c| c.lines.is_empty())
                                 class="mt-4 w-full rounded-lg bg-indigo-600 px-5 py-2.5 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60"
                             >
-                                {move || if place.pending().get() { "Placing order…" } else { "Place order" }}
+                                "Place order"
                             </button>
                         </ActionForm>
                     </div>
@@ -209,7 +174,7 @@ fn Checkout() -> impl IntoView {
 }
 
 #[component]
-fn Steps(step: Signal<Step>) -> impl IntoView {
+fn Steps(step: Step) -> impl IntoView {
     let item = move |n: u8, label: &'static str, active: bool| {
         view! {
             <li class="flex items-center gap-2" aria-current=active.then_some("step")>
@@ -222,13 +187,11 @@ fn Steps(step: Signal<Step>) -> impl IntoView {
     };
     view! {
         <ol class="mb-6 flex flex-wrap items-center gap-4 text-sm" aria-label="Checkout steps">
-            {move || item(1, "Shipping", step.get() == Step::Shipping)}
+            {item(1, "Shipping", step == Step::Shipping)}
             <li aria-hidden="true" class="text-slate-300">"→"</li>
-            {move || item(2, "Review", step.get() == Step::Review)}
+            {item(2, "Review", step == Step::Review)}
             <li aria-hidden="true" class="text-slate-300">"→"</li>
             {move || item(3, "Place order", false)}
         </ol>
     }
 }
-
-super::lazy_page!(CheckoutRoute, CheckoutPage);

@@ -1,9 +1,9 @@
 //! One module per page.
 //!
-//! Only the catalog (`products`) and the not-found page are in the main WASM bundle: every other
-//! page is a lazy route, split by `cargo leptos --split` into its own chunk that the browser
-//! fetches the first time it shows that page (BENCHMARKS.md, P5). The server renders them all
-//! the same way.
+//! Every page is rendered on the server. The islands of the cart, orders, order and staff
+//! pages are lazy (`#[island(lazy)]`): `cargo leptos --split` puts each in its own chunk, which
+//! the browser fetches only on a page that shows it, so the catalog's first load carries none
+//! of them (BENCHMARKS.md, P5).
 
 pub mod auth;
 pub mod cart;
@@ -18,28 +18,6 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
 use crate::components::EmptyState;
-
-/// `lazy_page!(Route, Page)` declares `Route`, a lazy route (`Lazy::<Route>::new()` in the
-/// router) that renders the component `Page`. The page loads its own data inside, so the route
-/// carries none: on a client-side navigation the chunk arrives first, then the data.
-macro_rules! lazy_page {
-    ($route:ident, $page:ident) => {
-        #[doc = concat!("The lazy route of [`", stringify!($page), "`].")]
-        pub struct $route;
-
-        #[leptos_router::lazy_route]
-        impl leptos_router::LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_route: Self) -> AnyView {
-                view! { <$page /> }.into_any()
-            }
-        }
-    };
-}
-pub(crate) use lazy_page;
 
 #[component]
 pub fn NotFound() -> impl IntoView {

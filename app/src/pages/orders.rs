@@ -1,15 +1,16 @@
 //! `/orders` (the shopper's orders, live) and `/orders/:id` (one order with its timeline).
 //!
-//! Live events are applied in place: a new order is fetched and put at the top, a status
-//! change flips the badge of its row. An event whose `order_version` was already applied is
-//! ignored, so duplicates (at-least-once delivery) and resyncs are harmless.
+//! The server renders each page with its data; the list and the order are lazy islands that
+//! take that data as props and keep it current. Live events are applied in place: a new order
+//! is fetched and put at the top, a status change flips the badge of its row. An event whose
+//! `order_version` was already applied is ignored, so duplicates (at-least-once delivery) and
+//! resyncs are harmless.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::orders::{get_order, list_orders, order_counts, ChangeStatus};
+use crate::api::orders::{get_order, list_orders, order_counts, ChangeStatus, OrdersPage as OrdersData};
 use crate::components::{format_time, EmptyState, ErrorNotice, Skeleton, StatusBadge};
 use crate::error::AppError;
 use crate::pages::ToLogin;
@@ -17,7 +18,7 @@ use crate::state::live::{ConnectionIndicator, Live, LiveMsg};
 use crate::state::toast::{use_toasts, Tone};
 use crate::CurrentUser;
 use domain::event::VersionTracker;
-use domain::views::OrderSummary;
+use domain::views::{OrderDetail, OrderSummary};
 use domain::{format_cents, Actor, EventType, OrderStatus};
 
 /// One row of a live order list: the status and version can change in place.
@@ -87,9 +88,9 @@ impl Default for LiveOrders {
     }
 }
 
-/// Subscribes `list` to live events. `all` is the staff view; `filter` the status shown.
-pub fn follow_live(list: LiveOrders, filter: Signal<Option<OrderStatus>>, refetch: impl Fn() + 'static, staff: bool) {
-    let live = expect_context::<Live>();
+/// Subscribes `list` to live events. `staff` is the staff view; `filter` the status shown.
+pub fn follow_live(list: LiveOrders, filter: Option<OrderStatus>, refetch: impl Fn() + 'static, staff: bool) {
+    let live = Live::get();
     let toasts = use_toasts();
     live.listen(move |msg| match msg {
         LiveMsg::Resync => refetch(),
@@ -100,7 +101,7 @@ pub fn follow_live(list: LiveOrders, filter: Signal<Option<OrderStatus>>, refetc
                     if list.contains(&e.order_id) {
                         return;
                     }
-                    let wanted = filter.get_untracked().is_none_or(|f| f == e.status);
+                    let wanted = filter.is_none_or(|f| f == e.status);
                     let toast = if staff {
                         format!("New order {short}: {}", format_cents(e.total_cents))
                     } else {
@@ -152,13 +153,45 @@ fn Orders() -> impl IntoView {
     let status_q = move || query.read().get("status").unwrap_or_default();
     let page_q = move || query.read().get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1);
     let orders = Resource::new(move || (status_q(), page_q()), |(s, p)| list_orders(Some(s), Some(p), Some(false)));
+    view! {
+        <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
+            <h1 class="text-3xl font-bold tracking-tight">"Your orders"</h1>
+            <ConnectionIndicator connect=true />
+        </div>
+        <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
+            {move || Suspend::new(async move {
+                match orders.await {
+                    Ok(data) => view! { <LiveOrderList data status=status_q() /> }.into_any(),
+                    Err(AppError::Unauthenticated) => view! { <ToLogin /> }.into_any(),
+                    Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// One page of the shopper's orders (`status` is the filter, "" for all), kept current.
+#[island(lazy)]
+fn LiveOrderList(data: OrdersData, status: String) -> impl IntoView {
+    let OrdersData { orders, page, pages, counts } = data;
     let list = LiveOrders::new();
-    let filter = Signal::derive(move || status_q().parse::<OrderStatus>().ok());
-    follow_live(list, filter, move || orders.refetch(), false);
+    list.replace(orders);
     // The counts in the filter chips follow every event too.
-    let counts = RwSignal::new(Vec::<(OrderStatus, u64)>::new());
-    let live = expect_context::<Live>();
-    live.listen(move |msg| {
+    let counts = RwSignal::new(counts);
+    let refetch = {
+        let status = status.clone();
+        move || {
+            let status = status.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(data) = list_orders(Some(status), Some(page), Some(false)).await {
+                    list.replace(data.orders);
+                    counts.set(data.counts);
+                }
+            });
+        }
+    };
+    follow_live(list, status.parse::<OrderStatus>().ok(), refetch, false);
+    Live::get().listen(move |msg| {
         if matches!(msg, LiveMsg::Event(_)) {
             leptos::task::spawn_local(async move {
                 if let Ok(c) = order_counts().await {
@@ -167,52 +200,33 @@ fn Orders() -> impl IntoView {
             });
         }
     });
-
+    let chips = {
+        let current = status.clone();
+        move || {
+            let c = counts.get();
+            let total: u64 = c.iter().map(|(_, n)| n).sum();
+            let all = view! { <FilterChip href="/orders".to_owned() label=format!("All ({total})") active=current.is_empty() /> };
+            let rest = c.into_iter().map(|(st, n)| view! {
+                <FilterChip href=format!("/orders?status={}", st.as_str()) label=format!("{} ({n})", st.label()) active=current == st.as_str() />
+            }).collect_view();
+            view! { {all} {rest} }
+        }
+    };
     view! {
-        <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
-            <h1 class="text-3xl font-bold tracking-tight">"Your orders"</h1>
-            <ConnectionIndicator />
-        </div>
-        <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
-            {move || Suspend::new(async move {
-                let page = match orders.await {
-                    Ok(p) => p,
-                    Err(AppError::Unauthenticated) => return view! { <ToLogin /> }.into_any(),
-                    Err(e) => return view! { <ErrorNotice message=e.to_string() /> }.into_any(),
-                };
-                list.replace(page.orders.clone());
-                counts.set(page.counts.clone());
-                let current = status_q();
-                let chips = {
-                    let current = current.clone();
-                    move || {
-                        let c = counts.get();
-                        let total: u64 = c.iter().map(|(_, n)| n).sum();
-                        let all = view! { <FilterChip href="/orders".to_owned() label=format!("All ({total})") active=current.is_empty() /> };
-                        let rest = c.into_iter().map(|(st, n)| view! {
-                            <FilterChip href=format!("/orders?status={}", st.as_str()) label=format!("{} ({n})", st.label()) active=current == st.as_str() />
-                        }).collect_view();
-                        view! { {all} {rest} }
-                    }
-                };
-                view! {
-                    <nav aria-label="Filter by status" class="mb-4 flex flex-wrap gap-2 text-sm" data-testid="status-filter">
-                        {chips}
-                    </nav>
-                    <Show
-                        when=move || list.rows.with(|r| !r.is_empty())
-                        fallback=|| view! { <EmptyState title="No orders yet" body="When you place an order it shows up here and updates live." href="/products" cta="Start shopping" /> }
-                    >
-                        <ul class="space-y-4" data-testid="order-list">
-                            <For each=move || list.rows.get() key=|r| r.order.id.clone() let:row>
-                                <OrderCard row=row staff=false />
-                            </For>
-                        </ul>
-                    </Show>
-                    <Pager page=page.page pages=page.pages status=current.clone() />
-                }.into_any()
-            })}
-        </Suspense>
+        <nav aria-label="Filter by status" class="mb-4 flex flex-wrap gap-2 text-sm" data-testid="status-filter">
+            {chips}
+        </nav>
+        <Show
+            when=move || list.rows.with(|r| !r.is_empty())
+            fallback=|| view! { <EmptyState title="No orders yet" body="When you place an order it shows up here and updates live." href="/products" cta="Start shopping" /> }
+        >
+            <ul class="space-y-4" data-testid="order-list">
+                <For each=move || list.rows.get() key=|r| r.order.id.clone() let:row>
+                    <OrderCard row=row staff=false />
+                </For>
+            </ul>
+        </Show>
+        <Pager page pages status />
     }
 }
 
@@ -252,7 +266,7 @@ pub fn OrderCard(row: OrderRow, staff: bool) -> impl IntoView {
         <li data-testid="order-card" data-order-id=order.id.clone() class="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <div class="flex flex-wrap items-center justify-between gap-2">
                 <div>
-                    <A href=format!("/orders/{}", order.id) attr:class="font-semibold hover:underline">{format!("Order {}", short_id(&order.id))}</A>
+                    <a href=format!("/orders/{}", order.id) class="font-semibold hover:underline">{format!("Order {}", short_id(&order.id))}</a>
                     <p class="text-xs text-slate-500">
                         {format_time(order.created_at_ms)}
                         {staff.then(|| format!(" · {}", order.customer))}
@@ -339,80 +353,93 @@ fn OrderDetailView(staff: bool) -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let placed = query.read_untracked().get("placed").is_some();
     let detail = Resource::new(id, get_order);
-    let live = expect_context::<Live>();
-    live.listen(move |msg| {
-        let refetch = match msg {
-            LiveMsg::Resync => true,
-            LiveMsg::Event(e) => e.order_id == id(),
-        };
-        if refetch {
-            detail.refetch();
-        }
-    });
     view! {
         <Title text="Order" />
         <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
             {move || Suspend::new(async move {
-                let d = match detail.await {
-                    Ok(d) => d,
-                    Err(AppError::Unauthenticated) => return view! { <ToLogin /> }.into_any(),
-                    Err(AppError::NotFound) => return view! { <EmptyState title="Order not found" body="There is no such order in your account." href="/orders" cta="Your orders" /> }.into_any(),
-                    Err(e) => return view! { <ErrorNotice message=e.to_string() /> }.into_any(),
-                };
-                let status = RwSignal::new(d.order.status);
-                let version = RwSignal::new(d.order.version);
-                let actor = if staff { Actor::Staff } else { Actor::Owner };
-                let s = d.shipping.clone();
-                view! {
-                    {placed.then(|| view! {
-                        <div role="status" class="mb-6 rounded-xl border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-100" data-testid="order-confirmation">
-                            "Thank you! Your order is placed. This page updates live as it moves along."
-                        </div>
-                    })}
-                    <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
-                        <h1 class="text-3xl font-bold tracking-tight">{format!("Order {}", short_id(&d.order.id))}</h1>
-                        <div class="flex items-center gap-3"><ConnectionIndicator /><StatusBadge status=status /></div>
-                    </div>
-                    <div class="grid gap-6 lg:grid-cols-[1fr_18rem]">
-                        <section class="rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900" aria-label="Items">
-                            <table class="w-full text-sm">
-                                <thead class="text-left text-slate-500"><tr><th class="pb-2 font-medium">"Item"</th><th class="pb-2 text-right font-medium">"Qty"</th><th class="pb-2 text-right font-medium">"Price"</th><th class="pb-2 text-right font-medium">"Total"</th></tr></thead>
-                                <tbody class="divide-y divide-slate-200 dark:divide-slate-800">
-                                    {d.order.items.iter().map(|i| view! {
-                                        <tr><td class="py-2">{i.product_name.clone()}</td><td class="py-2 text-right">{i.quantity}</td><td class="py-2 text-right">{format_cents(i.unit_price_cents)}</td><td class="py-2 text-right">{format_cents(i.line_total_cents)}</td></tr>
-                                    }).collect_view()}
-                                </tbody>
-                                <tfoot><tr><td colspan="3" class="pt-3 font-semibold">"Total"</td><td class="pt-3 text-right font-semibold" data-testid="order-total">{format_cents(d.order.total_cents)}</td></tr></tfoot>
-                            </table>
-                            <StatusButtons order_id=d.order.id.clone() status=status version=version actor=actor />
-                        </section>
-                        <aside class="space-y-6">
-                            <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-label="Shipping">
-                                <h2 class="mb-2 font-semibold">"Ship to"</h2>
-                                <address class="not-italic text-slate-600 dark:text-slate-300">
-                                    {format!("{} {}", s.first_name, s.last_name)}<br />{s.address.clone()}<br />{format!("{}, {} {}", s.city, s.state, s.zip)}<br />{s.email.clone()}
-                                </address>
-                            </section>
-                            <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-label="Timeline">
-                                <h2 class="mb-3 font-semibold">"Timeline"</h2>
-                                <ol class="space-y-3 border-l border-slate-200 pl-4 dark:border-slate-700" data-testid="timeline">
-                                    {d.history.iter().map(|h| view! {
-                                        <li class="relative">
-                                            <span class="absolute -left-[21px] top-1 h-2.5 w-2.5 rounded-full bg-indigo-500" aria-hidden="true"></span>
-                                            <p class="font-medium">{h.status.label()}</p>
-                                            <p class="text-xs text-slate-500">{format_time(h.at_ms)}</p>
-                                        </li>
-                                    }).collect_view()}
-                                </ol>
-                            </section>
-                        </aside>
-                    </div>
-                }.into_any()
+                match detail.await {
+                    Ok(detail) => view! { <LiveOrder detail staff placed /> }.into_any(),
+                    Err(AppError::Unauthenticated) => view! { <ToLogin /> }.into_any(),
+                    Err(AppError::NotFound) => view! { <EmptyState title="Order not found" body="There is no such order in your account." href="/orders" cta="Your orders" /> }.into_any(),
+                    Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                }
             })}
         </Suspense>
     }
 }
 
-super::lazy_page!(OrdersRoute, OrdersPage);
-
-super::lazy_page!(OrderRoute, OrderPage);
+/// One order, its items, shipping details and timeline, refetched whenever an event for it
+/// arrives (or the connection resyncs). `placed`: just ordered, so say thank you.
+#[island(lazy)]
+fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
+    let id = detail.order.id.clone();
+    let detail = RwSignal::new(detail);
+    Live::get().listen(move |msg| {
+        let refetch = match msg {
+            LiveMsg::Resync => true,
+            LiveMsg::Event(e) => e.order_id == id,
+        };
+        if refetch {
+            let id = id.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(d) = get_order(id).await {
+                    detail.set(d);
+                }
+            });
+        }
+    });
+    view! {
+        {placed.then(|| view! {
+            <div role="status" class="mb-6 rounded-xl border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-100" data-testid="order-confirmation">
+                "Thank you! Your order is placed. This page updates live as it moves along."
+            </div>
+        })}
+        {move || {
+            let d = detail.get();
+            let status = RwSignal::new(d.order.status);
+            let version = RwSignal::new(d.order.version);
+            let actor = if staff { Actor::Staff } else { Actor::Owner };
+            let s = d.shipping.clone();
+            view! {
+                <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
+                    <h1 class="text-3xl font-bold tracking-tight">{format!("Order {}", short_id(&d.order.id))}</h1>
+                    <div class="flex items-center gap-3"><ConnectionIndicator connect=true /><StatusBadge status=status /></div>
+                </div>
+                <div class="grid gap-6 lg:grid-cols-[1fr_18rem]">
+                    <section class="rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900" aria-label="Items">
+                        <table class="w-full text-sm">
+                            <thead class="text-left text-slate-500"><tr><th class="pb-2 font-medium">"Item"</th><th class="pb-2 text-right font-medium">"Qty"</th><th class="pb-2 text-right font-medium">"Price"</th><th class="pb-2 text-right font-medium">"Total"</th></tr></thead>
+                            <tbody class="divide-y divide-slate-200 dark:divide-slate-800">
+                                {d.order.items.iter().map(|i| view! {
+                                    <tr><td class="py-2">{i.product_name.clone()}</td><td class="py-2 text-right">{i.quantity}</td><td class="py-2 text-right">{format_cents(i.unit_price_cents)}</td><td class="py-2 text-right">{format_cents(i.line_total_cents)}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                            <tfoot><tr><td colspan="3" class="pt-3 font-semibold">"Total"</td><td class="pt-3 text-right font-semibold" data-testid="order-total">{format_cents(d.order.total_cents)}</td></tr></tfoot>
+                        </table>
+                        <StatusButtons order_id=d.order.id.clone() status=status version=version actor=actor />
+                    </section>
+                    <aside class="space-y-6">
+                        <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-label="Shipping">
+                            <h2 class="mb-2 font-semibold">"Ship to"</h2>
+                            <address class="not-italic text-slate-600 dark:text-slate-300">
+                                {format!("{} {}", s.first_name, s.last_name)}<br />{s.address.clone()}<br />{format!("{}, {} {}", s.city, s.state, s.zip)}<br />{s.email.clone()}
+                            </address>
+                        </section>
+                        <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-label="Timeline">
+                            <h2 class="mb-3 font-semibold">"Timeline"</h2>
+                            <ol class="space-y-3 border-l border-slate-200 pl-4 dark:border-slate-700" data-testid="timeline">
+                                {d.history.iter().map(|h| view! {
+                                    <li class="relative">
+                                        <span class="absolute -left-[21px] top-1 h-2.5 w-2.5 rounded-full bg-indigo-500" aria-hidden="true"></span>
+                                        <p class="font-medium">{h.status.label()}</p>
+                                        <p class="text-xs text-slate-500">{format_time(h.at_ms)}</p>
+                                    </li>
+                                }).collect_view()}
+                            </ol>
+                        </section>
+                    </aside>
+                </div>
+            }
+        }}
+    }
+}

@@ -1,8 +1,8 @@
-//! The catalog: a searchable, filterable grid of product cards.
+//! The catalog: a searchable, filterable grid of product cards. Rendered on the server; the
+//! "Add to cart" buttons are the page's only island.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::catalog::{list_categories, list_products};
@@ -27,13 +27,12 @@ pub fn ProductsPage() -> impl IntoView {
                 <h1 class="text-3xl font-bold tracking-tight">"Products"</h1>
                 <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Everyday tech and home goods, shipped fast. Stock updates live."</p>
             </div>
-            <Form method="GET" action="/products" attr:role="search" attr:class="flex gap-2">
+            <form method="get" action="/products" role="search" class="flex gap-2">
                 <input
                     type="search"
                     name="q"
                     aria-label="Search products"
                     placeholder="Search…"
-                    prop:value=q
                     value=q
                     class="w-44 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 sm:w-56 dark:border-slate-700 dark:bg-slate-900"
                 />
@@ -59,7 +58,7 @@ pub fn ProductsPage() -> impl IntoView {
                 <button type="submit" class="rounded-lg bg-slate-900 px-4 py-2 text-sm font-semibold text-white hover:bg-slate-700 dark:bg-white dark:text-slate-900 dark:hover:bg-slate-200">
                     "Search"
                 </button>
-            </Form>
+            </form>
         </div>
         <Suspense fallback=|| view! { <Skeleton rows=4 /> }>
             {move || Suspend::new(async move {
@@ -84,8 +83,6 @@ pub fn ProductsPage() -> impl IntoView {
 
 #[component]
 fn ProductCard(product: ProductView) -> impl IntoView {
-    let cart = expect_context::<CartStore>();
-    let toasts = use_toasts();
     let ProductView { id, name, description, category, price_cents, stock, image } = product;
     let out_of_stock = stock <= 0;
     let stock_note = match stock {
@@ -93,19 +90,7 @@ fn ProductCard(product: ProductView) -> impl IntoView {
         s if s <= 5 => Some(format!("Only {s} left")),
         _ => None,
     };
-    let label = format!("Add {name} to cart");
-    let (id_for_add, name_for_add) = (id.clone(), name.clone());
     let card_id = id.clone();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let have = cart.cart.with_untracked(|c| c.quantity_of(&id_for_add));
-        if have >= stock {
-            toasts.push(Tone::Error, format!("Only {stock} of {name_for_add} in stock."));
-            return;
-        }
-        cart.add(&id_for_add, 1);
-        toasts.push(Tone::Success, format!("Added {name_for_add} to your cart."));
-    };
     view! {
         <li data-testid="product-card" data-product-id=card_id class="group flex flex-col overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm transition hover:shadow-md dark:border-slate-800 dark:bg-slate-900">
             <img src=image alt=name.clone() width="400" height="300" loading="lazy" decoding="async" class="aspect-[4/3] w-full bg-slate-100 object-cover dark:bg-slate-800" />
@@ -120,19 +105,43 @@ fn ProductCard(product: ProductView) -> impl IntoView {
                     <span data-testid="stock" class=if out_of_stock { "text-sm font-medium text-rose-600 dark:text-rose-400" } else { "text-sm font-medium text-amber-600 dark:text-amber-400" }>
                         {stock_note}
                     </span>
-                    <form method="post" action="/api/add_to_cart" on:submit=on_submit>
-                        <input type="hidden" name="product_id" value=id.clone() />
-                        <button
-                            type="submit"
-                            aria-label=label
-                            disabled=out_of_stock
-                            class="rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:cursor-not-allowed disabled:bg-slate-300 disabled:text-slate-500 dark:disabled:bg-slate-700 dark:disabled:text-slate-400"
-                        >
-                            {if out_of_stock { "Sold out" } else { "Add to cart" }}
-                        </button>
-                    </form>
+                    <AddToCart id name stock />
                 </div>
             </div>
         </li>
+    }
+}
+
+/// "Add to cart": a form posting to the server (without WASM), or, hydrated, an update of the
+/// browser's cart with a toast. It refuses more than the stock shown.
+#[island]
+fn AddToCart(id: String, name: String, stock: i64) -> impl IntoView {
+    let cart = CartStore::get();
+    let toasts = use_toasts();
+    let out_of_stock = stock <= 0;
+    let label = format!("Add {name} to cart");
+    let id_for_add = id.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let have = cart.cart.with_untracked(|c| c.quantity_of(&id_for_add));
+        if have >= stock {
+            toasts.push(Tone::Error, format!("Only {stock} of {name} in stock."));
+            return;
+        }
+        cart.add(&id_for_add, 1);
+        toasts.push(Tone::Success, format!("Added {name} to your cart."));
+    };
+    view! {
+        <form method="post" action="/api/add_to_cart" on:submit=on_submit>
+            <input type="hidden" name="product_id" value=id />
+            <button
+                type="submit"
+                aria-label=label
+                disabled=out_of_stock
+                class="rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:cursor-not-allowed disabled:bg-slate-300 disabled:text-slate-500 dark:disabled:bg-slate-700 dark:disabled:text-slate-400"
+            >
+                {if out_of_stock { "Sold out" } else { "Add to cart" }}
+            </button>
+        </form>
     }
 }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::orders::{list_orders, staff_overview};
+use crate::api::orders::{list_orders, staff_overview, Overview};
 use crate::components::{ErrorNotice, Skeleton};
 use crate::error::AppError;
 use crate::pages::orders::{follow_live, LiveOrders, OrderCard};
@@ -12,6 +12,7 @@ use crate::pages::ToLogin;
 use crate::state::live::{ConnectionIndicator, Live, LiveMsg};
 use crate::CurrentUser;
 use domain::format_cents;
+use domain::views::OrderSummary;
 
 #[component]
 pub fn StaffPage() -> impl IntoView {
@@ -38,89 +39,103 @@ pub fn StaffPage() -> impl IntoView {
 fn Dashboard() -> impl IntoView {
     let orders = Resource::new(|| (), |_| list_orders(None, Some(1), Some(true)));
     let overview = Resource::new(|| (), |_| staff_overview());
+    view! {
+        <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
+            <h1 class="text-3xl font-bold tracking-tight">"Staff dashboard"</h1>
+            <ConnectionIndicator connect=true />
+        </div>
+        <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
+            {move || Suspend::new(async move {
+                match (orders.await, overview.await) {
+                    (Ok(page), Ok(overview)) => view! { <StaffDashboard orders=page.orders overview /> }.into_any(),
+                    (Err(AppError::Unauthenticated), _) | (_, Err(AppError::Unauthenticated)) => view! { <ToLogin /> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Today's figures, the chart, low stock and the live order feed, all following events.
+#[island(lazy)]
+fn StaffDashboard(orders: Vec<OrderSummary>, overview: Overview) -> impl IntoView {
+    let overview = RwSignal::new(overview);
+    let refresh_overview = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(o) = staff_overview().await {
+                overview.set(o);
+            }
+        })
+    };
     let list = LiveOrders::new();
-    follow_live(list, Signal::derive(|| None), move || orders.refetch(), true);
+    list.replace(orders);
+    let refetch_orders = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = list_orders(None, Some(1), Some(true)).await {
+                list.replace(page.orders);
+            }
+        })
+    };
+    follow_live(list, None, refetch_orders, true);
     // Figures move with every event.
-    let live = expect_context::<Live>();
-    live.listen(move |msg| {
+    Live::get().listen(move |msg| {
         if matches!(msg, LiveMsg::Event(_) | LiveMsg::Resync) {
-            overview.refetch();
+            refresh_overview();
         }
     });
     // The chart's window moves with the clock, not only with events.
     #[cfg(feature = "hydrate")]
     {
-        if let Ok(handle) = set_interval_with_handle(move || overview.refetch(), std::time::Duration::from_secs(30)) {
+        if let Ok(handle) = set_interval_with_handle(refresh_overview, std::time::Duration::from_secs(30)) {
             on_cleanup(move || handle.clear());
         }
     }
 
     view! {
-        <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
-            <h1 class="text-3xl font-bold tracking-tight">"Staff dashboard"</h1>
-            <ConnectionIndicator />
-        </div>
-        <Transition fallback=|| view! { <Skeleton rows=1 /> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(o) => view! {
-                        <section aria-label="Today" class="mb-8 grid grid-cols-1 gap-4 sm:grid-cols-3">
-                            <Figure label="Orders today" value=o.today.orders.to_string() testid="figure-orders" />
-                            <Figure label="Revenue today" value=format_cents(o.today.revenue_cents) testid="figure-revenue" />
-                            <Figure label="Average order" value=format_cents(o.today.average_cents) testid="figure-average" />
-                        </section>
-                        <section aria-label="Orders by status today" class="mb-8 flex flex-wrap gap-2 text-sm" data-testid="status-counts">
-                            {o.today.per_status.iter().map(|(st, n)| view! {
-                                <span class="rounded-full bg-white px-3 py-1 ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700">
-                                    {format!("{}: {n}", st.label())}
-                                </span>
-                            }).collect_view()}
-                        </section>
-                        <section aria-label="Orders per minute" class="mb-8 rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
-                            <h2 class="mb-3 font-semibold">"Orders per minute, last hour"</h2>
-                            <OrdersChart buckets=o.per_minute.clone() />
-                        </section>
-                        <section aria-label="Low stock" class="mb-8 rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
-                            <h2 class="mb-3 font-semibold">{format!("Low stock (below {})", o.threshold)}</h2>
-                            {if o.low_stock.is_empty() {
-                                view! { <p class="text-sm text-slate-500">"Every product is well stocked."</p> }.into_any()
-                            } else {
-                                view! {
-                                    <ul class="grid gap-2 text-sm sm:grid-cols-2" data-testid="low-stock">
-                                        {o.low_stock.into_iter().map(|p| view! {
-                                            <li class="flex justify-between rounded-lg bg-slate-50 px-3 py-2 dark:bg-slate-800">
-                                                <span>{p.name}</span>
-                                                <span class=if p.stock == 0 { "font-semibold text-rose-600" } else { "font-semibold text-amber-600" }>{format!("{} left", p.stock)}</span>
-                                            </li>
-                                        }).collect_view()}
-                                    </ul>
-                                }.into_any()
-                            }}
-                        </section>
-                    }.into_any(),
-                    Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
-                }
-            })}
-        </Transition>
-        <h2 class="mb-3 text-xl font-semibold">"Live order feed"</h2>
-        <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
-            {move || Suspend::new(async move {
-                match orders.await {
-                    Ok(page) => {
-                        list.replace(page.orders);
+        {move || {
+            let o = overview.get();
+            view! {
+                <section aria-label="Today" class="mb-8 grid grid-cols-1 gap-4 sm:grid-cols-3">
+                    <Figure label="Orders today" value=o.today.orders.to_string() testid="figure-orders" />
+                    <Figure label="Revenue today" value=format_cents(o.today.revenue_cents) testid="figure-revenue" />
+                    <Figure label="Average order" value=format_cents(o.today.average_cents) testid="figure-average" />
+                </section>
+                <section aria-label="Orders by status today" class="mb-8 flex flex-wrap gap-2 text-sm" data-testid="status-counts">
+                    {o.today.per_status.iter().map(|(st, n)| view! {
+                        <span class="rounded-full bg-white px-3 py-1 ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700">
+                            {format!("{}: {n}", st.label())}
+                        </span>
+                    }).collect_view()}
+                </section>
+                <section aria-label="Orders per minute" class="mb-8 rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
+                    <h2 class="mb-3 font-semibold">"Orders per minute, last hour"</h2>
+                    <OrdersChart buckets=o.per_minute.clone() />
+                </section>
+                <section aria-label="Low stock" class="mb-8 rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
+                    <h2 class="mb-3 font-semibold">{format!("Low stock (below {})", o.threshold)}</h2>
+                    {if o.low_stock.is_empty() {
+                        view! { <p class="text-sm text-slate-500">"Every product is well stocked."</p> }.into_any()
+                    } else {
                         view! {
-                            <ul class="space-y-4" data-testid="staff-feed">
-                                <For each=move || list.rows.get() key=|r| r.order.id.clone() let:row>
-                                    <OrderCard row=row staff=true />
-                                </For>
+                            <ul class="grid gap-2 text-sm sm:grid-cols-2" data-testid="low-stock">
+                                {o.low_stock.into_iter().map(|p| view! {
+                                    <li class="flex justify-between rounded-lg bg-slate-50 px-3 py-2 dark:bg-slate-800">
+                                        <span>{p.name}</span>
+                                        <span class=if p.stock == 0 { "font-semibold text-rose-600" } else { "font-semibold text-amber-600" }>{format!("{} left", p.stock)}</span>
+                                    </li>
+                                }).collect_view()}
                             </ul>
                         }.into_any()
-                    }
-                    Err(AppError::Unauthenticated) => view! { <ToLogin /> }.into_any(),
-                    Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
-                }
-            })}
-        </Suspense>
+                    }}
+                </section>
+            }
+        }}
+        <h2 class="mb-3 text-xl font-semibold">"Live order feed"</h2>
+        <ul class="space-y-4" data-testid="staff-feed">
+            <For each=move || list.rows.get() key=|r| r.order.id.clone() let:row>
+                <OrderCard row=row staff=true />
+            </For>
+        </ul>
     }
 }
 
@@ -160,5 +175,3 @@ fn OrdersChart(buckets: Vec<u32>) -> impl IntoView {
         </svg>
     }
 }
-
-super::lazy_page!(StaffRoute, StaffPage);

@@ -4,7 +4,8 @@
 //! The cookie lets the server render the cart badge and the checkout without a flash of an
 //! empty cart, and lets the no-WASM forms work; localStorage's `storage` event keeps every open
 //! tab consistent. Server-side rendering reads the cookie from the request; hydration reads the
-//! same cookie from `document.cookie`, so both render the same markup.
+//! same cookie from `document.cookie`, so both render the same markup. Every island of a page
+//! (the header's badge, the catalog's buttons, the cart page) uses the same store.
 
 use leptos::prelude::*;
 
@@ -16,12 +17,29 @@ pub struct CartStore {
 }
 
 impl CartStore {
+    /// The server's cart for this request (from its cookie), for the components that need it.
     pub fn provide() -> CartStore {
         let store = CartStore { cart: RwSignal::new(initial_cart()) };
         provide_context(store);
-        #[cfg(feature = "hydrate")]
-        store.sync_with_local_storage();
         store
+    }
+
+    /// The page's cart: in the browser one store that every island shares, read from the cookie
+    /// and kept in step with localStorage and other tabs; on the server the request's.
+    pub fn get() -> CartStore {
+        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+        {
+            thread_local!(static STORE: std::cell::OnceCell<CartStore> = const { std::cell::OnceCell::new() });
+            super::page_state(&STORE, || {
+                let store = CartStore { cart: RwSignal::new(initial_cart()) };
+                store.sync_with_local_storage();
+                store
+            })
+        }
+        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+        {
+            use_context::<CartStore>().unwrap_or_else(CartStore::provide)
+        }
     }
 
     pub fn add(&self, product_id: &str, quantity: i64) {

@@ -71,14 +71,32 @@ pub struct Live {
 }
 
 impl Live {
-    pub fn provide() -> Live {
+    fn new() -> Live {
         #[cfg(feature = "hydrate")]
         let listeners = StoredValue::new_local(vec![]);
         #[cfg(not(feature = "hydrate"))]
         let listeners = ();
-        let live = Live { state: RwSignal::new(ConnState::Idle), listeners, next_id: StoredValue::new(1) };
+        Live { state: RwSignal::new(ConnState::Idle), listeners, next_id: StoredValue::new(1) }
+    }
+
+    /// The request's live state on the server (always idle there).
+    pub fn provide() -> Live {
+        let live = Live::new();
         provide_context(live);
         live
+    }
+
+    /// The page's one connection: the header's indicator opens it, the pages' islands listen.
+    pub fn get() -> Live {
+        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+        {
+            thread_local!(static LIVE: std::cell::OnceCell<Live> = const { std::cell::OnceCell::new() });
+            super::page_state(&LIVE, Live::new)
+        }
+        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+        {
+            use_context::<Live>().unwrap_or_else(Live::provide)
+        }
     }
 
     /// Calls `f` for every message while the calling component lives.
@@ -173,10 +191,17 @@ async fn run(live: Live) {
     }
 }
 
-/// The Live / Reconnecting / Offline indicator, announced to screen readers.
-#[component]
-pub fn ConnectionIndicator() -> impl IntoView {
-    let live = expect_context::<Live>();
+/// The Live / Reconnecting / Offline indicator, announced to screen readers. With `connect`
+/// (someone is signed in) it opens the page's live connection when it hydrates.
+#[island]
+pub fn ConnectionIndicator(connect: bool) -> impl IntoView {
+    let live = Live::get();
+    // After hydration, so the markup is taken over as the server rendered it (idle) first.
+    Effect::new(move |_| {
+        if connect {
+            live.connect();
+        }
+    });
     let state = live.state;
     view! {
         <span

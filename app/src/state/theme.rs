@@ -8,7 +8,7 @@ use leptos::prelude::*;
 /// Runs before first paint. Kept tiny and dependency-free on purpose.
 pub const NO_FLASH_SCRIPT: &str = "(function(){try{var t=localStorage.getItem('theme');var d=t==='dark'||(!t&&window.matchMedia('(prefers-color-scheme: dark)').matches);document.documentElement.classList.toggle('dark',d);}catch(e){}})();";
 
-#[component]
+#[island]
 pub fn ThemeToggle() -> impl IntoView {
     let toggle = move |_| {
         #[cfg(feature = "hydrate")]

@@ -47,11 +47,22 @@ impl Toasts {
     }
 }
 
+/// The page's toasts: in the browser one list that every island pushes to; on the server the
+/// request's (always empty: nothing is announced before the page is live).
 pub fn use_toasts() -> Toasts {
-    expect_context::<Toasts>()
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        thread_local!(static TOASTS: std::cell::OnceCell<Toasts> = const { std::cell::OnceCell::new() });
+        super::page_state(&TOASTS, || Toasts { items: RwSignal::new(vec![]), next: StoredValue::new(1) })
+    }
+    #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+    {
+        use_context::<Toasts>().unwrap_or_else(Toasts::provide)
+    }
 }
 
-#[component]
+/// Where toasts appear; an island, so that it hydrates on every page.
+#[island]
 pub fn ToastRegion() -> impl IntoView {
     let toasts = use_toasts();
     view! {

@@ -243,4 +243,12 @@ export const test = base.extend<{}, { shop: Shop }>({
   baseURL: async ({ shop }, use) => {
     await use(shop.baseURL);
   },
+  // An uncaught error in a page (a panic in an island, say) fails the test even when what the
+  // test looks at still happens to be on screen: the islands after it never woke up.
+  context: async ({ context }, use) => {
+    const errors: string[] = [];
+    context.on('weberror', (e) => errors.push(`${e.page()?.url()}: ${e.error().message}`));
+    await use(context);
+    expect(errors, 'errors thrown in the pages of this test').toEqual([]);
+  },
 });
