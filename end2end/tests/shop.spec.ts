@@ -101,4 +101,20 @@ test('text typed before the page hydrates is kept', async ({ page }) => {
   await hydrate();
   await expect(page.getByLabel('Name')).toHaveValue('Early Typist');
   await expect(page.getByLabel('Email')).toHaveValue('early@example.test');
+
+  // A quantity changed on the cart page before its (lazy) island hydrated goes into the cart.
+  await page.goto('/');
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Add Ridge Ceramic Mug to cart' }).click();
+  await expect(page.getByTestId('cart-count')).toHaveText('1');
+  hydrate = await holdWasm(page);
+  await page.goto('/cart');
+  const quantity = page.getByLabel('Quantity of Ridge Ceramic Mug');
+  await quantity.fill('3');
+  await quantity.blur();
+  await hydrate();
+  await expect(quantity).toHaveValue('3');
+  await expect(page.getByTestId('cart-count')).toHaveText('3');
+  await page.reload();
+  await expect(page.getByLabel('Quantity of Ridge Ceramic Mug')).toHaveValue('3');
 });

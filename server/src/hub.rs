@@ -25,8 +25,12 @@ pub struct Subscriber {
 
 #[derive(Default)]
 struct Registry {
+    /// A shopper has a socket per open tab: a short list.
     by_user: HashMap<String, Vec<Arc<Subscriber>>>,
-    staff: Vec<Arc<Subscriber>>,
+    /// Keyed by subscriber id, so that a socket leaves in constant time: with a list, each of
+    /// 10,000 staff sockets closing scanned all the others under the write lock, which holds up
+    /// every publish meanwhile.
+    staff: HashMap<u64, Arc<Subscriber>>,
 }
 
 pub struct Hub {
@@ -48,7 +52,7 @@ impl Drop for Subscription {
         let mut reg = self.hub.registry.write().expect("hub lock");
         let id = self.subscriber.id;
         if self.staff {
-            reg.staff.retain(|s| s.id != id);
+            reg.staff.remove(&id);
         } else if let Some(list) = reg.by_user.get_mut(&self.user_id) {
             list.retain(|s| s.id != id);
             if list.is_empty() {
@@ -70,7 +74,7 @@ impl Hub {
         {
             let mut reg = self.registry.write().expect("hub lock");
             if staff {
-                reg.staff.push(subscriber.clone());
+                reg.staff.insert(subscriber.id, subscriber.clone());
             } else {
                 reg.by_user.entry(user_id.to_owned()).or_default().push(subscriber.clone());
             }
@@ -84,7 +88,7 @@ impl Hub {
         let reg = self.registry.read().expect("hub lock");
         let owners = reg.by_user.get(&event.user_id).map(Vec::as_slice).unwrap_or_default();
         let mut queued = 0;
-        for sub in owners.iter().chain(reg.staff.iter()) {
+        for sub in owners.iter().chain(reg.staff.values()) {
             match sub.tx.try_send(frame.clone()) {
                 Ok(()) => queued += 1,
                 Err(mpsc::error::TrySendError::Full(_)) => {
@@ -163,5 +167,14 @@ mod tests {
         drop(sub);
         assert_eq!(hub.connections(), 0);
         assert_eq!(hub.publish(&event("alice", 1)), 0);
+
+        let staff: Vec<_> = (0..3).map(|i| hub.subscribe(&format!("staff-{i}"), true, 2)).collect();
+        let mut staff = staff.into_iter();
+        let (first, second, third) = (staff.next().unwrap(), staff.next().unwrap(), staff.next().unwrap());
+        drop(second);
+        assert_eq!(hub.connections(), 2);
+        assert_eq!(hub.publish(&event("alice", 2)), 2, "the staff sockets still open get the event");
+        drop((first, third));
+        assert_eq!(hub.connections(), 0);
     }
 }

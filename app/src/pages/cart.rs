@@ -79,8 +79,24 @@ fn CartLineRow(product_id: String, product: Option<ProductView>) -> impl IntoVie
         Some(p) => (p.name.clone(), p.price_cents, p.image.clone(), p.stock),
         None => (format!("Unavailable product ({product_id})"), 0, String::new(), 0),
     };
-    let (id_change, id_remove) = (product_id.clone(), product_id.clone());
+    let (id_change, id_remove, id_typed) = (product_id.clone(), product_id.clone(), product_id.clone());
     let max = stock.clamp(1, domain::cart::MAX_QUANTITY);
+    // The field shows the cart's quantity. Not with `prop:value`, which hydration would apply
+    // at once: a quantity typed before this island hydrated (its change event had no listener
+    // yet) is still in the field, and is taken into the cart instead of being overwritten.
+    let field = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |hydrated: Option<()>| {
+        let q = quantity.get();
+        let Some(el) = field.get() else { return };
+        if hydrated.is_none() && el.value() != el.default_value() {
+            let typed = el.value().trim().parse::<i64>().map_or(q, |t| t.clamp(1, max));
+            cart.set_quantity(&id_typed, typed);
+        }
+        let shown = quantity.get_untracked().to_string();
+        if el.value() != shown {
+            el.set_value(&shown);
+        }
+    });
     view! {
         <li class="flex items-center gap-4 p-4" data-testid="cart-line">
             {(!image.is_empty()).then(|| view! { <img src=image.clone() alt="" width="80" height="60" class="h-15 w-20 rounded-lg object-cover" /> })}
@@ -97,7 +113,7 @@ fn CartLineRow(product_id: String, product: Option<ProductView>) -> impl IntoVie
                     type="number"
                     min="1"
                     max=max
-                    prop:value=move || quantity.get().to_string()
+                    node_ref=field
                     value=move || quantity.get().to_string()
                     on:change=move |ev| {
                         let q = event_target_value(&ev).parse::<i64>().unwrap_or(1).clamp(1, max);
