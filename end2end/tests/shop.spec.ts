@@ -71,6 +71,21 @@ test('the cart is the same in every tab', async ({ page, context }) => {
   await other.close();
 });
 
+test('the catalog refuses more than the stock it shows, without leaving the page', async ({ page }) => {
+  await page.goto('/');
+  await waitForHydration(page);
+  const add = page.getByRole('button', { name: 'Add Stride Fitness Band to cart' });
+  for (let i = 1; i <= 3; i++) {
+    await add.click();
+    await expect(page.getByTestId('cart-count')).toHaveText(String(i));
+  }
+  await expect(page.getByTestId('toast').filter({ hasText: 'Added Stride Fitness Band to your cart.' }).first()).toBeVisible();
+  await add.click();
+  await expect(page.getByTestId('toast').filter({ hasText: 'Only 3 of Stride Fitness Band in stock.' })).toBeVisible();
+  await expect(page.getByTestId('cart-count')).toHaveText('3');
+  await expect(page).toHaveURL(/\/$/);
+});
+
 /** Holds every WASM download back until the returned function is called, as on a slow link. */
 async function holdWasm(page: Page): Promise<() => Promise<void>> {
   let release: () => void = () => {};

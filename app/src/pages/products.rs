@@ -1,5 +1,5 @@
-//! The catalog: a searchable, filterable grid of product cards. Rendered on the server; the
-//! "Add to cart" buttons are the page's only island.
+//! The catalog: a searchable, filterable grid of product cards. Rendered on the server; one
+//! island makes the cards' "Add to cart" forms update the browser's cart.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -7,7 +7,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::catalog::{list_categories, list_products};
 use crate::components::{ErrorNotice, Skeleton};
+#[cfg(feature = "hydrate")]
 use crate::state::cart::CartStore;
+#[cfg(feature = "hydrate")]
 use crate::state::toast::{use_toasts, Tone};
 use domain::format_cents;
 use domain::views::ProductView;
@@ -73,6 +75,7 @@ pub fn ProductsPage() -> impl IntoView {
                         <ul class="grid grid-cols-1 gap-6 sm:grid-cols-2 lg:grid-cols-3" data-testid="product-grid">
                             {list.into_iter().map(|p| view! { <ProductCard product=p /> }).collect_view()}
                         </ul>
+                        <AddToCartForms />
                     }.into_any(),
                     Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
                 }
@@ -105,35 +108,23 @@ fn ProductCard(product: ProductView) -> impl IntoView {
                     <span data-testid="stock" class=if out_of_stock { "text-sm font-medium text-rose-600 dark:text-rose-400" } else { "text-sm font-medium text-amber-600 dark:text-amber-400" }>
                         {stock_note}
                     </span>
-                    <AddToCart id name stock />
+                    <AddToCartForm id name stock />
                 </div>
             </div>
         </li>
     }
 }
 
-/// "Add to cart": a form posting to the server (without WASM), or, hydrated, an update of the
-/// browser's cart with a toast. It refuses more than the stock shown.
-#[island]
-fn AddToCart(id: String, name: String, stock: i64) -> impl IntoView {
-    let cart = CartStore::get();
-    let toasts = use_toasts();
+/// "Add to cart": a plain form posting to the server, which is what it does without WASM. The
+/// data attributes are for [`AddToCartForms`].
+#[component]
+fn AddToCartForm(id: String, name: String, stock: i64) -> impl IntoView {
     let out_of_stock = stock <= 0;
     let label = format!("Add {name} to cart");
-    let id_for_add = id.clone();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let have = cart.cart.with_untracked(|c| c.quantity_of(&id_for_add));
-        if have >= stock {
-            toasts.push(Tone::Error, format!("Only {stock} of {name} in stock."));
-            return;
-        }
-        cart.add(&id_for_add, 1);
-        toasts.push(Tone::Success, format!("Added {name} to your cart."));
-    };
+    let product_id = id.clone();
     view! {
-        <form method="post" action="/api/add_to_cart" on:submit=on_submit>
-            <input type="hidden" name="product_id" value=id />
+        <form method="post" action="/api/add_to_cart" data-add-to-cart=id data-name=name data-stock=stock>
+            <input type="hidden" name="product_id" value=product_id />
             <button
                 type="submit"
                 aria-label=label
@@ -144,4 +135,34 @@ fn AddToCart(id: String, name: String, stock: i64) -> impl IntoView {
             </button>
         </form>
     }
+}
+
+/// Every "Add to cart" form of the page, hydrated: a submit becomes an update of the browser's
+/// cart with a toast, and more than the stock shown is refused. One island for the whole grid,
+/// listening to the forms' submit events, rather than one island per card: each island costs
+/// the server a wrapper and its props as JSON, which was 0.2 ms of the catalog's render with 100
+/// products (BENCHMARKS.md, P6).
+#[island]
+fn AddToCartForms() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let cart = CartStore::get();
+        let toasts = use_toasts();
+        let listener = window_event_listener(leptos::ev::submit, move |ev| {
+            let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+            let Some(id) = form.get_attribute("data-add-to-cart") else { return };
+            ev.prevent_default();
+            let name = form.get_attribute("data-name").unwrap_or_default();
+            let stock = form.get_attribute("data-stock").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+            if cart.cart.with_untracked(|c| c.quantity_of(&id)) >= stock {
+                toasts.push(Tone::Error, format!("Only {stock} of {name} in stock."));
+                return;
+            }
+            cart.add(&id, 1);
+            toasts.push(Tone::Success, format!("Added {name} to your cart."));
+        });
+        on_cleanup(move || listener.remove());
+    }
+    view! { <span hidden></span> }
 }
