@@ -104,6 +104,16 @@ pub fn check_line(product_id: &str, quantity: i64, min: i64) -> Result<(), Strin
     Ok(())
 }
 
+/// Whether a cart line of `quantity` fits the `stock` on sale: the catalog's buttons and the
+/// no-WASM cart forms refuse more than the stock shown (checkout takes the stock for real).
+pub fn check_stock(name: &str, quantity: i64, stock: i64) -> Result<(), String> {
+    match stock {
+        s if s <= 0 => Err(format!("{name} is sold out.")),
+        s if quantity > s => Err(format!("Only {s} of {name} in stock.")),
+        _ => Ok(()),
+    }
+}
+
 /// Product ids are slugs: lower-case ASCII letters, digits and dashes, 1–64 characters.
 pub fn is_valid_product_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -112,6 +122,14 @@ pub fn is_valid_product_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_may_not_exceed_the_stock() {
+        assert_eq!(check_stock("Mug", 3, 3), Ok(()));
+        assert_eq!(check_stock("Mug", 4, 3), Err("Only 3 of Mug in stock.".into()));
+        assert_eq!(check_stock("Mug", 1, 0), Err("Mug is sold out.".into()));
+        assert_eq!(check_stock("Mug", 1, -2), Err("Mug is sold out.".into()));
+    }
 
     #[test]
     fn cart_changes_are_checked() {

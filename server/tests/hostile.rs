@@ -88,6 +88,21 @@ async fn bad_quantities_products_and_bodies_change_nothing() {
     }
     let r = s.http.post(format!("{}/api/add_to_cart", app.base)).form(&[("product_id", "ridge-mug"), ("quantity", "0")]).send().await.unwrap();
     assert_eq!(r.status(), 422, "adding nothing is refused");
+    // A well-formed id the catalog does not have, and more than the stock (the band has 3):
+    // refused with a reason, and no cart cookie is written.
+    for (f, id, q, reason) in [
+        ("add_to_cart", "no-such-product", "1", "is not in the catalog."),
+        ("set_cart_quantity", "no-such-product", "1", "is not in the catalog."),
+        ("add_to_cart", "stride-band", "4", "Only 3 of Stride Fitness Band in stock."),
+        ("set_cart_quantity", "stride-band", "4", "Only 3 of Stride Fitness Band in stock."),
+    ] {
+        let r = s.http.post(format!("{}/api/{f}", app.base)).form(&[("product_id", id), ("quantity", q)]).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{f} {id} {q}");
+        assert!(r.headers().get("set-cookie").is_none(), "{f} {id} {q} wrote a cookie");
+        assert!(r.text().await.unwrap().contains(reason), "{f} {id} {q}: the reason");
+    }
+    let r = s.http.post(format!("{}/api/add_to_cart", app.base)).form(&[("product_id", "stride-band"), ("quantity", "3")]).send().await.unwrap();
+    assert!(r.status().is_success() || r.status().is_redirection(), "all of the stock fits: {}", r.status());
 
     assert_eq!(snapshot(&app).await, before, "hostile requests changed the database");
     app.app.shutdown().await;

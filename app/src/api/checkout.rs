@@ -38,9 +38,21 @@ pub async fn add_to_cart(product_id: String, quantity: Option<i64>) -> Result<()
     let quantity = quantity.unwrap_or(1);
     domain::cart::check_line(&product_id, quantity, 1).map_err(|m| AppError::from(backend::ShopError::Rejected(m)))?;
     let mut cart = cart_from_request();
+    check_catalog(&product_id, cart.quantity_of(&product_id) + quantity).await?;
     cart.add(&product_id, quantity);
     write_cart_cookie(&cart);
     Ok(())
+}
+
+/// Refuses a product the catalog does not have, and a line beyond its stock.
+#[cfg(feature = "ssr")]
+async fn check_catalog(product_id: &str, quantity: i64) -> Result<(), AppError> {
+    let shop = ssr::shop()?;
+    let catalog = shop.catalog.all(&shop.db).await?;
+    let Some(product) = catalog.iter().find(|p| p.id == product_id) else {
+        return Err(backend::ShopError::Rejected(format!("\"{product_id}\" is not in the catalog.")).into());
+    };
+    domain::cart::check_stock(&product.name, quantity, product.stock).map_err(|m| backend::ShopError::Rejected(m).into())
 }
 
 /// Sets a quantity in the cart cookie; 0 removes the line (the no-WASM path).
@@ -49,6 +61,9 @@ pub async fn set_cart_quantity(product_id: String, quantity: i64) -> Result<(), 
     // Checked before anything is written: an id is a slug, so nothing can be smuggled into
     // the Set-Cookie header, and an impossible quantity changes nothing.
     domain::cart::check_line(&product_id, quantity, 0).map_err(|m| AppError::from(backend::ShopError::Rejected(m)))?;
+    if quantity > 0 {
+        check_catalog(&product_id, quantity).await?;
+    }
     let mut cart = cart_from_request();
     cart.set_quantity(&product_id, quantity);
     write_cart_cookie(&cart);

@@ -155,8 +155,9 @@ fn AddToCartForms() -> impl IntoView {
             ev.prevent_default();
             let name = form.get_attribute("data-name").unwrap_or_default();
             let stock = form.get_attribute("data-stock").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-            if cart.cart.with_untracked(|c| c.quantity_of(&id)) >= stock {
-                toasts.push(Tone::Error, format!("Only {stock} of {name} in stock."));
+            let wanted = cart.cart.with_untracked(|c| c.quantity_of(&id)) + 1;
+            if let Err(message) = domain::cart::check_stock(&name, wanted, stock) {
+                toasts.push(Tone::Error, message);
                 return;
             }
             cart.add(&id, 1);
