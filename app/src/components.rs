@@ -1,6 +1,7 @@
 //! Small building blocks shared by several pages.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use crate::api::account::Logout;
 use domain::views::UserView;
@@ -20,21 +21,20 @@ pub fn Logo() -> impl IntoView {
 /// cookie and redirects home).
 #[component]
 pub fn AccountMenu(user: UserView) -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
     view! {
         <div class="flex items-center gap-2">
             <span class="hidden text-sm text-slate-600 md:inline dark:text-slate-300" data-testid="account-name">
                 {user.name.clone()}
                 {user.is_staff.then(|| view! { <span class="ml-1 rounded bg-indigo-100 px-1.5 py-0.5 text-xs font-semibold text-indigo-700 dark:bg-indigo-900 dark:text-indigo-200">"staff"</span> })}
             </span>
-            <ActionForm action=logout>
+            <form method="post" action=Logout::url()>
                 <button
                     type="submit"
                     class="rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800"
                 >
                     "Sign out"
                 </button>
-            </ActionForm>
+            </form>
         </div>
     }
 }

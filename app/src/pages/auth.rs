@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -26,7 +27,6 @@ fn card(title: &'static str, subtitle: &'static str, body: impl IntoView) -> imp
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = safe_next(query.read_untracked().get("next").as_deref());
-    let action = ServerAction::<Login>::new();
     let flash = Resource::new_blocking(|| (), |_| take_flash("login".into()));
     let message = RwSignal::new(None::<String>);
     let email = RwSignal::new(String::new());
@@ -45,14 +45,14 @@ pub fn LoginPage() -> impl IntoView {
             <Show when=move || message.get().is_some()>
                 <div class="mb-4" data-testid="form-error"><ErrorNotice message=message.get().unwrap_or_default() /></div>
             </Show>
-            <ActionForm action=action attr:class="space-y-4" attr:aria-label="Sign in">
+            <form method="post" action=Login::url() class="space-y-4" aria-label="Sign in">
                 <input type="hidden" name="next" value=next.clone() />
                 <Field name="email" label="Email" kind="email" autocomplete="email" value=email error=Signal::derive(|| None::<String>) />
                 <Field name="password" label="Password" kind="password" autocomplete="current-password" value=Signal::derive(String::new) error=Signal::derive(|| None::<String>) />
                 <button type="submit" class="w-full rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60">
                     "Sign in"
                 </button>
-            </ActionForm>
+            </form>
             <p class="mt-6 text-center text-sm text-slate-500">
                 "New here? " <A href=register_href.clone() attr:class="font-semibold text-indigo-600 hover:underline dark:text-indigo-400">"Create an account"</A>
             </p>
@@ -64,7 +64,6 @@ pub fn LoginPage() -> impl IntoView {
 pub fn RegisterPage() -> impl IntoView {
     let query = use_query_map();
     let next = safe_next(query.read_untracked().get("next").as_deref());
-    let action = ServerAction::<Register>::new();
     let flash = Resource::new_blocking(|| (), |_| take_flash("register".into()));
     let errors = RwSignal::new(BTreeMap::<String, String>::new());
     let message = RwSignal::new(None::<String>);
@@ -93,7 +92,7 @@ pub fn RegisterPage() -> impl IntoView {
             <Show when=move || message.get().is_some()>
                 <div class="mb-4" data-testid="form-error"><ErrorNotice message=message.get().unwrap_or_default() /></div>
             </Show>
-            <ActionForm action=action attr:class="space-y-4" attr:novalidate=true attr:aria-label="Create an account">
+            <form method="post" action=Register::url() class="space-y-4" novalidate=true aria-label="Create an account">
                 <input type="hidden" name="next" value=next.clone() />
                 <Field name="name" label="Name" autocomplete="name" value=name error=err("name") />
                 <Field name="email" label="Email" kind="email" autocomplete="email" value=email error=err("email") />
@@ -101,7 +100,7 @@ pub fn RegisterPage() -> impl IntoView {
                 <button type="submit" class="w-full rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60">
                     "Create account"
                 </button>
-            </ActionForm>
+            </form>
             <p class="mt-6 text-center text-sm text-slate-500">
                 "Already have an account? " <A href=login_href.clone() attr:class="font-semibold text-indigo-600 hover:underline dark:text-indigo-400">"Sign in"</A>
             </p>

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -57,9 +58,6 @@ fn Checkout() -> impl IntoView {
     let saved = Resource::new_blocking(|| (), |_| saved_shipping());
     let key = Resource::new_blocking(|| (), |_| new_checkout_key());
 
-    let check = ServerAction::<CheckShipping>::new();
-    let place = ServerAction::<PlaceOrder>::new();
-
     let cart_encoded = Signal::derive(move || cart.cart.with(|c| c.encode()));
     let quote_res = Resource::new(move || cart_encoded.get(), quote);
 
@@ -90,7 +88,7 @@ fn Checkout() -> impl IntoView {
                         <div class="mb-4"><ErrorNotice message="Your cart is empty: add products before checking out.".to_owned() /></div>
                     </Show>
                     <div class=if step == Step::Shipping { "" } else { "hidden" }>
-                        <ActionForm action=check attr:class="grid gap-4 rounded-2xl border border-slate-200 bg-white p-6 sm:grid-cols-2 dark:border-slate-800 dark:bg-slate-900" attr:novalidate=true attr:aria-label="Shipping details">
+                        <form method="post" action=CheckShipping::url() class="grid gap-4 rounded-2xl border border-slate-200 bg-white p-6 sm:grid-cols-2 dark:border-slate-800 dark:bg-slate-900" novalidate=true aria-label="Shipping details">
                             <Field name="first_name" label="First name" autocomplete="given-name" value=val(|s| s.first_name.clone()) error=err("first_name") />
                             <Field name="last_name" label="Last name" autocomplete="family-name" value=val(|s| s.last_name.clone()) error=err("last_name") />
                             <div class="sm:col-span-2"><Field name="email" label="Email" kind="email" autocomplete="email" value=val(|s| s.email.clone()) error=err("email") /></div>
@@ -105,7 +103,7 @@ fn Checkout() -> impl IntoView {
                                     "Continue to review"
                                 </button>
                             </div>
-                        </ActionForm>
+                        </form>
                     </div>
                     <div class=if step == Step::Review { "grid gap-6 lg:grid-cols-[1fr_20rem]" } else { "hidden" }>
                         <section aria-label="Order review" class="rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900">
@@ -147,7 +145,7 @@ fn Checkout() -> impl IntoView {
                                 "Edit shipping details"
                             </a>
                         </section>
-                        <ActionForm action=place attr:class="h-fit rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900" attr:aria-label="Place order">
+                        <form method="post" action=PlaceOrder::url() class="h-fit rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900" aria-label="Place order">
                             <input type="hidden" name="first_name" value=val(|s| s.first_name.clone()) />
                             <input type="hidden" name="last_name" value=val(|s| s.last_name.clone()) />
                             <input type="hidden" name="email" value=val(|s| s.email.clone()) />
@@ -165,7 +163,7 @@ fn Checkout() -> impl IntoView {
                             >
                                 "Place order"
                             </button>
-                        </ActionForm>
+                        </form>
                     </div>
                 }.into_any()
             })}
