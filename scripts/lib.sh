@@ -212,11 +212,17 @@ _shop_chromium() {
 # warm). Cargo names the final binaries by crate only (debug/server, front/…/frontend.wasm), so
 # after another checkout built there, cargo may find this checkout's crates "fresh" and leave the
 # other checkout's binaries in place. When the last builder was another checkout, touch our own
-# crates' sources so cargo rebuilds them (dependencies stay cached).
+# crates' sources so cargo rebuilds them (dependencies stay cached), and delete the other
+# checkout's builds of the workspace crates first: cargo keeps one set per checkout path (a few
+# GB of debug builds and incremental state each), so every fresh clone CI makes would otherwise
+# add its own until the disk is full (seen: 74 GB).
 _shop_claim_target_dir() {
     local marker="$CARGO_TARGET_DIR/.last-checkout"
     mkdir -p "$CARGO_TARGET_DIR"
     if [[ -f $marker && $(cat "$marker") != "$SHOP_ROOT" ]]; then
+        (cd "$SHOP_ROOT" && cargo clean --quiet -p server -p app -p backend -p domain -p migration -p bench) || true
+        rm -rf "$CARGO_TARGET_DIR"/debug/incremental "$CARGO_TARGET_DIR"/release/incremental \
+            "$CARGO_TARGET_DIR"/front/*/incremental "$CARGO_TARGET_DIR"/front/*/*/incremental
         find "$SHOP_ROOT"/{app,backend,domain,frontend,migrations,server} -name '*.rs' -exec touch {} +
     fi
     echo "$SHOP_ROOT" >"$marker"
