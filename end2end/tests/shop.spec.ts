@@ -56,6 +56,12 @@ test('signed-out visitors are sent to sign in and come back', async ({ page }) =
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL((url) => url.pathname === '/orders');
   await expect(page.getByRole('heading', { name: 'Your orders' })).toBeVisible();
+
+  // Signing out (a plain form) ends the session: the orders are behind the sign-in again.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await page.goto('/orders');
+  await expect(page).toHaveURL(/\/login\?next=\/orders$/);
 });
 
 test('the cart is the same in every tab', async ({ page, context }) => {
