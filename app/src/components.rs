@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use crate::api::account::Logout;
+use crate::state::live::ConnectionIndicator;
 use domain::views::UserView;
 use domain::OrderStatus;
 
@@ -98,6 +99,17 @@ pub fn Field(
 }
 
 /// A block that says what went wrong and offers a way forward.
+/// A live page's title with the connection indicator beside it (opening the live connection).
+#[component]
+pub fn LiveHeading(title: &'static str) -> impl IntoView {
+    view! {
+        <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
+            <h1 class="text-3xl font-bold tracking-tight">{title}</h1>
+            <ConnectionIndicator connect=true />
+        </div>
+    }
+}
+
 #[component]
 pub fn ErrorNotice(message: String) -> impl IntoView {
     view! {

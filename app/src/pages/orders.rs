@@ -11,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::orders::{get_order, list_orders, order_counts, ChangeStatus, OrdersPage as OrdersData};
-use crate::components::{format_time, EmptyState, ErrorNotice, Skeleton, StatusBadge};
+use crate::components::{format_time, EmptyState, ErrorNotice, LiveHeading, Skeleton, StatusBadge};
 use crate::error::AppError;
 use crate::pages::ToLogin;
 use crate::state::live::{ConnectionIndicator, Live, LiveMsg};
@@ -154,10 +154,7 @@ fn Orders() -> impl IntoView {
     let page_q = move || query.read().get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1);
     let orders = Resource::new(move || (status_q(), page_q()), |(s, p)| list_orders(Some(s), Some(p), Some(false)));
     view! {
-        <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
-            <h1 class="text-3xl font-bold tracking-tight">"Your orders"</h1>
-            <ConnectionIndicator connect=true />
-        </div>
+        <LiveHeading title="Your orders" />
         <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
             {move || Suspend::new(async move {
                 match orders.await {

@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::orders::{list_orders, staff_overview, Overview};
-use crate::components::{ErrorNotice, Skeleton};
+use crate::components::{ErrorNotice, LiveHeading, Skeleton};
 use crate::error::AppError;
 use crate::pages::orders::{follow_live, LiveOrders, OrderCard};
 use crate::pages::ToLogin;
-use crate::state::live::{ConnectionIndicator, Live, LiveMsg};
+use crate::state::live::{Live, LiveMsg};
 use crate::CurrentUser;
 use domain::format_cents;
 use domain::views::OrderSummary;
@@ -40,10 +40,7 @@ fn Dashboard() -> impl IntoView {
     let orders = Resource::new(|| (), |_| list_orders(None, Some(1), Some(true)));
     let overview = Resource::new(|| (), |_| staff_overview());
     view! {
-        <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
-            <h1 class="text-3xl font-bold tracking-tight">"Staff dashboard"</h1>
-            <ConnectionIndicator connect=true />
-        </div>
+        <LiveHeading title="Staff dashboard" />
         <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
             {move || Suspend::new(async move {
                 match (orders.await, overview.await) {
