@@ -77,6 +77,13 @@ test('the staff feed shows a new order live; staff move it and the shopper sees 
   // The shopper's order page changed in place.
   await expect(page.getByTestId('status-badge')).toHaveText('Shipped', { timeout: 5_000 });
   await expect(page.getByTestId('timeline')).toContainText('Shipped');
+
+  // And the shopper's order list, likewise.
+  await page.goto('/orders');
+  await waitForHydration(page);
+  await expect(page.getByTestId('connection-status').first()).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
+  await card.getByRole('button', { name: `Mark delivered, order #${short}` }).click();
+  await expect(page.locator(`[data-order-id="${id}"]`).getByTestId('status-badge')).toHaveText('Delivered', { timeout: 5_000 });
   await staffContext.close();
 });
 

@@ -37,3 +37,22 @@ test('dark mode toggles, persists and does not flash', async ({ page }) => {
   // Applied by the inline head script, before any WASM runs.
   expect(await isDark()).toBe(!before);
 });
+
+test('the header lays out as designed: the cart count sits on the cart icon', async ({ page }) => {
+  // Islands are wrapped in <leptos-island> elements; they must not change the layout (the
+  // cart link once stopped being a flex item inside one, and its badge floated to the top of
+  // the page).
+  await page.goto('/');
+  const link = page.getByRole('link', { name: /^Cart, \d+ items$/ });
+  const badge = page.getByTestId('cart-count');
+  const [l, b] = [await link.boundingBox(), await badge.boundingBox()];
+  expect(l && b, 'the cart link and its badge are rendered').toBeTruthy();
+  if (!l || !b) return;
+  const badgeCentre = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+  expect(badgeCentre.x, 'badge over the link horizontally').toBeGreaterThanOrEqual(l.x);
+  expect(badgeCentre.x).toBeLessThanOrEqual(l.x + l.width + 4);
+  expect(badgeCentre.y, 'badge over the link vertically').toBeGreaterThanOrEqual(l.y - 4);
+  expect(badgeCentre.y).toBeLessThanOrEqual(l.y + l.height);
+  expect(b.y, 'badge on the page, not pushed above it').toBeGreaterThanOrEqual(0);
+  expect(await page.locator('leptos-island').evaluateAll((els) => els.map((e) => getComputedStyle(e).display))).not.toContain('inline');
+});
