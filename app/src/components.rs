@@ -98,7 +98,6 @@ pub fn Field(
     }
 }
 
-/// A block that says what went wrong and offers a way forward.
 /// A live page's title with the connection indicator beside it (opening the live connection).
 #[component]
 pub fn LiveHeading(title: &'static str) -> impl IntoView {
@@ -110,6 +109,7 @@ pub fn LiveHeading(title: &'static str) -> impl IntoView {
     }
 }
 
+/// A block that says what went wrong and offers a way forward.
 #[component]
 pub fn ErrorNotice(message: String) -> impl IntoView {
     view! {

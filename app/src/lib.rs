@@ -4,8 +4,9 @@
 //! Islands architecture: every page is rendered on the server, and only its interactive parts
 //! are `#[island]`s, hydrated in the browser (the header's cart badge, theme toggle and
 //! connection indicator, one island for all the catalog's add-to-cart forms, the toasts, and
-//! the live parts of the cart, orders and staff pages). Forms outside islands are plain HTML forms posting to server
-//! functions, which answer them with a redirect. Links are plain navigations.
+//! the live parts of the cart, orders and staff pages). Forms outside islands are plain HTML
+//! forms posting to server functions, which answer them with a redirect. Links are plain
+//! navigations.
 
 #![recursion_limit = "256"]
 

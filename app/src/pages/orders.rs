@@ -368,10 +368,10 @@ fn OrderDetailView(staff: bool) -> impl IntoView {
 /// One order, its items, shipping details and timeline, refetched whenever an event for it
 /// arrives (or the connection resyncs). `placed`: just ordered, so say thank you.
 ///
-/// Not lazy: in its own WASM chunk, the first status event after hydration trapped ("null
-/// function", then "RefCell already borrowed") when the re-rendered buttons called code that
-/// `wasm-split` had placed in another island's chunk (`StatusButtons` is shared with the order
-/// list and the staff feed). In the main module it costs the catalog's first load a few KB.
+/// Not lazy: in its own WASM chunk (`wasm-split`), the first status event after hydration
+/// trapped with an indirect call to a null function (then "RefCell already borrowed"), the
+/// splitter's known brittleness (leptos-rs/leptos#4347). In the main module it costs the
+/// catalog's first load 71.7 KB of brotli WASM (BENCHMARKS.md, P5).
 #[island]
 fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
     let id = detail.order.id.clone();
