@@ -104,7 +104,7 @@ pub fn LiveHeading(title: &'static str) -> impl IntoView {
     view! {
         <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
             <h1 class="text-3xl font-bold tracking-tight">{title}</h1>
-            <ConnectionIndicator connect=true />
+            <ConnectionIndicator connect=true quiet=true />
         </div>
     }
 }

@@ -158,7 +158,7 @@ fn Header() -> impl IntoView {
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             let signed_in = matches!(user.await, Ok(Some(_)));
-                            view! { <ConnectionIndicator connect=signed_in /> }
+                            view! { <ConnectionIndicator connect=signed_in quiet=false /> }
                         })}
                     </Suspense>
                     <ThemeToggle />

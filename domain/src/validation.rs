@@ -165,6 +165,24 @@ pub fn parse_cart_lines(encoded: &str) -> Result<Vec<CartLine>, String> {
     Ok(lines)
 }
 
+/// An order request carries shipping details, the cart and its idempotency key, and nothing
+/// else: no price, no total. Every price is read from the catalog, so a request that sends one
+/// (a tampered form, a client guessing at an API) was not made by our checkout form; it is
+/// refused whole, with the fields named, rather than half-read and charged at a price the
+/// sender did not state.
+pub fn check_no_extra_fields<'a>(fields: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
+    let mut names: Vec<String> = fields.into_iter().map(truncate).collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    names.sort();
+    names.dedup();
+    let shown = names.iter().take(5).map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+    Err(format!(
+        "The order request has fields the checkout form does not send ({shown}). Prices and totals always come from the catalog; nothing was ordered."
+    ))
+}
+
 fn truncate(s: &str) -> String {
     s.chars().take(40).collect()
 }
@@ -220,6 +238,16 @@ mod tests {
         assert!(err.get("zip").is_some() && err.get("email").is_some() && err.get("city").is_some());
         assert!(err.get("last_name").is_none());
         assert!(is_valid_zip("12345-6789") && !is_valid_zip("12345-678") && !is_valid_zip("abcde"));
+    }
+
+    #[test]
+    fn an_order_request_carries_no_prices() {
+        assert_eq!(check_no_extra_fields([]), Ok(()));
+        let err = check_no_extra_fields(["total_cents", "price", "price"]).unwrap_err();
+        assert!(err.contains("(\"price\", \"total_cents\")"), "{err}");
+        assert!(err.contains("nothing was ordered"));
+        let long = "x".repeat(500);
+        assert!(check_no_extra_fields([long.as_str()]).unwrap_err().len() < 250, "a long name is cut");
     }
 
     #[test]

@@ -82,6 +82,10 @@ test('the staff feed shows a new order live; staff move it and the shopper sees 
   await page.goto('/orders');
   await waitForHydration(page);
   await expect(page.getByTestId('connection-status').first()).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
+  // Two indicators on this page (header and heading), one live region: announced once.
+  await expect(page.getByTestId('connection-status')).toHaveCount(2);
+  await expect(page.locator('[data-testid=connection-status][aria-live=polite]')).toHaveCount(1);
+  await expect(page.locator('[data-testid=connection-status][aria-live=off]')).not.toHaveAttribute('role', 'status');
   await card.getByRole('button', { name: `Mark delivered, order #${short}` }).click();
   await expect(page.locator(`[data-order-id="${id}"]`).getByTestId('status-badge')).toHaveText('Delivered', { timeout: 5_000 });
   await staffContext.close();

@@ -155,8 +155,9 @@ pub async fn quote(cart: String) -> Result<PriceQuote, AppError> {
     })
 }
 
-/// Step 3: places the order. Prices and totals come from the database; anything else in the
-/// request (a `price` or `total` field, say) is not even read.
+/// Step 3: places the order. Prices and totals come from the database. A request with any
+/// field the form does not send (a `price` or `total`, say) is refused whole with 422
+/// ([`domain::validation::check_no_extra_fields`]); `unexpected` collects those fields.
 #[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "place_order")]
 pub async fn place_order(
@@ -169,10 +170,20 @@ pub async fn place_order(
     zip: String,
     cart: String,
     idempotency_key: String,
+    #[server(flatten)] unexpected: std::collections::BTreeMap<String, String>,
 ) -> Result<PlacedOrder, AppError> {
     let session = ssr::require_session()?;
     let shop = ssr::shop()?;
     let shipping = Shipping { first_name, last_name, email, address, city, state, zip };
+    // A refused order goes back to the review step with the details kept (plain form posts).
+    let fail = |e: AppError| {
+        let values = shipping_values(&shipping);
+        let refs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        flash::fail("checkout", e, &refs, "/checkout?step=review")
+    };
+    if let Err(message) = domain::validation::check_no_extra_fields(unexpected.keys().map(String::as_str)) {
+        return Err(fail(backend::ShopError::Rejected(message).into()));
+    }
     let request = backend::checkout::CheckoutRequest { shipping: shipping.clone(), cart, idempotency_key };
     match backend::checkout::place_order(&shop, &session.user_id, request).await {
         Ok(placed) => {
@@ -183,10 +194,6 @@ pub async fn place_order(
             }
             Ok(placed)
         }
-        Err(e) => {
-            let values = shipping_values(&shipping);
-            let refs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            Err(flash::fail("checkout", e.into(), &refs, "/checkout?step=review"))
-        }
+        Err(e) => Err(fail(e.into())),
     }
 }

@@ -405,7 +405,7 @@ fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
             view! {
                 <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
                     <h1 class="text-3xl font-bold tracking-tight">{format!("Order {}", short_id(&d.order.id))}</h1>
-                    <div class="flex items-center gap-3"><ConnectionIndicator connect=true /><StatusBadge status=status /></div>
+                    <div class="flex items-center gap-3"><ConnectionIndicator connect=true quiet=true /><StatusBadge status=status /></div>
                 </div>
                 <div class="grid gap-6 lg:grid-cols-[1fr_18rem]">
                     <section class="rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900" aria-label="Items">

@@ -192,9 +192,11 @@ async fn run(live: Live) {
 }
 
 /// The Live / Reconnecting / Offline indicator, announced to screen readers. With `connect`
-/// (someone is signed in) it opens the page's live connection when it hydrates.
+/// (someone is signed in) it opens the page's live connection when it hydrates. A page that
+/// shows a second indicator (beside a live heading) makes that one `quiet`: it is not a live
+/// region, so a screen reader hears each change once, from the header's.
 #[island]
-pub fn ConnectionIndicator(connect: bool) -> impl IntoView {
+pub fn ConnectionIndicator(connect: bool, quiet: bool) -> impl IntoView {
     let live = Live::get();
     // After hydration, so the markup is taken over as the server rendered it (idle) first.
     Effect::new(move |_| {
@@ -207,8 +209,8 @@ pub fn ConnectionIndicator(connect: bool) -> impl IntoView {
         <span
             data-testid="connection-status"
             data-state=move || state.get().as_str()
-            role="status"
-            aria-live="polite"
+            role=(!quiet).then_some("status")
+            aria-live=if quiet { "off" } else { "polite" }
             class=move || {
                 let tone = match state.get() {
                     ConnState::Live => "bg-emerald-50 text-emerald-700 ring-emerald-600/20 dark:bg-emerald-950 dark:text-emerald-300",
