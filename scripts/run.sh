@@ -8,17 +8,20 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 shop_setup
 
-# cargo-leptos runs in a session (and process group) of its own, with the server and the
-# server's broker under it; an interrupt or a SIGTERM/SIGHUP to this script stops that whole
-# group. With a plain `exec`, a `kill` of this script reached cargo-leptos alone and left the
-# server (and so its broker) running.
+# cargo-leptos runs in a session of its own, with the server (in a process group of its own)
+# and the server's broker under it; an interrupt or a SIGTERM/SIGHUP to this script sends
+# SIGTERM to every process of that session, so none is left behind even if cargo-leptos is
+# gone before it could stop the server; so does cargo-leptos ending.
 setsid cargo leptos serve --release --precompress "${LEPTOS_LIB_ARGS[@]}" &
 leader=$!
 stop() {
-    kill -TERM -- "-$leader" 2>/dev/null || true
+    pkill -TERM -s "$leader" 2>/dev/null || kill -TERM -- "-$leader" 2>/dev/null || true
     wait "$leader" 2>/dev/null || true
     exit "$1"
 }
 trap 'stop 130' INT
 trap 'stop 143' TERM HUP
-wait "$leader"
+# If cargo-leptos itself ends (a failed build, or killed), whatever it left running goes too.
+status=0
+wait "$leader" || status=$?
+stop "$status"
