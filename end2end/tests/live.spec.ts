@@ -1,7 +1,7 @@
 import { test, expect } from './support/server';
 import { checkOut, signUp, uniqueEmail, waitForHydration } from './support/flows';
 
-test('an order placed in one tab appears live in the other, across a server restart', async ({ page, context, shop }) => {
+test('an order placed in one tab appears live in the other, across a server restart', async ({ browser, page, context, shop }) => {
   test.setTimeout(120_000);
   await signUp(page, uniqueEmail('live'));
 
@@ -38,6 +38,19 @@ test('an order placed in one tab appears live in the other, across a server rest
   await expect(status).toHaveAttribute('data-state', 'live', { timeout: 30_000 });
   await expect(watcher.locator(`[data-order-id="${second}"]`)).toBeVisible({ timeout: 10_000 });
   await expect(watcher.locator('[data-testid=order-card]').first()).toHaveAttribute('data-order-id', second);
+
+  // The reconnect's resync refetched the list. The card of the first order was on the page
+  // before it; a status change after the refetch must still show on that card.
+  const staffContext = await browser.newContext({ baseURL: new URL(watcher.url()).origin });
+  expect((await staffContext.request.post('/api/login', { form: { email: 'staff@example.test', password: 'staff-password-123' } })).status()).toBe(200);
+  const before = await (await staffContext.request.post('/api/order', { form: { id: first } })).json();
+  const moved = await staffContext.request.post('/api/change_status', { form: { id: first, status: 'PROCESSING', version: String(before.order.version) } });
+  expect(moved.status(), await moved.text()).toBe(200);
+  const firstCard = watcher.locator(`[data-order-id="${first}"]`);
+  await expect(watcher.getByTestId('toast').filter({ hasText: 'is now Processing' })).toBeVisible({ timeout: 5_000 });
+  await expect(firstCard.getByTestId('status-badge')).toHaveText('Processing');
+  await expect(watcher.getByTestId('status-filter')).toContainText('Processing (1)');
+  await staffContext.close();
   expect(reloads).toBe(0);
 });
 

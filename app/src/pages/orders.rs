@@ -47,9 +47,28 @@ impl LiveOrders {
         LiveOrders { rows: RwSignal::new(vec![]), seen: StoredValue::new(VersionTracker::default()) }
     }
 
+    /// Shows `orders` (a first load or a refetch after a resync). An order already shown keeps
+    /// its row, updated: `For` keeps the view of a key it already shows, bound to that row's
+    /// signals, so a new row for it would take every later status change where no view reads
+    /// it (the card stayed "Pending" after a reconnect while its toast said "Processing").
     pub fn replace(&self, orders: Vec<OrderSummary>) {
         self.seen.update_value(|t| orders.iter().for_each(|o| t.observe(&o.id, o.version)));
-        self.rows.set(orders.into_iter().map(OrderRow::new).collect());
+        let shown = self.rows.get_untracked();
+        let rows = orders
+            .into_iter()
+            .map(|order| match shown.iter().find(|r| r.order.id == order.id) {
+                Some(row) => {
+                    // A refetch can be older than an event already applied: keep the newer.
+                    if order.version > row.version.get_untracked() {
+                        row.status.set(order.status);
+                        row.version.set(order.version);
+                    }
+                    row.clone()
+                }
+                None => OrderRow::new(order),
+            })
+            .collect();
+        self.rows.set(rows);
     }
 
     /// Applies a status change in place. Returns false if the event is old or the order unknown.
