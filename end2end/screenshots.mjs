@@ -69,6 +69,9 @@ await shopper.getByTestId('connection-status').first().waitFor();
 const first = staffPage.locator('[data-testid=order-card]').first();
 await first.getByRole('button', { name: /^Mark processing/ }).click();
 await shopper.getByText(/is now Processing/).waitFor();
+// The badge changes with the event; the filter counts follow after a fetch of their own.
+await shopper.locator('[data-testid=order-card] [data-testid=status-badge]', { hasText: 'Processing' }).waitFor();
+await shopper.getByTestId('status-filter').getByText('Processing (1)').waitFor();
 await shot(shopper, 'orders-live.png');
 await staffPage.evaluate(() => window.scrollTo(0, 0));
 await staffPage.waitForTimeout(300);

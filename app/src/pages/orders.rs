@@ -403,8 +403,12 @@ fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
         if refetch {
             let id = id.clone();
             leptos::task::spawn_local(async move {
+                // Two quick events start two refetches; an answer that arrives late must not
+                // put back an older status.
                 if let Ok(d) = get_order(id).await {
-                    detail.set(d);
+                    if d.order.version >= detail.with_untracked(|c| c.order.version) {
+                        detail.set(d);
+                    }
                 }
             });
         }
