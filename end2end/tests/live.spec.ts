@@ -1,4 +1,4 @@
-import { test, expect } from './support/server';
+import { test, expect, STAFF } from './support/server';
 import { checkOut, signUp, uniqueEmail, waitForHydration } from './support/flows';
 
 test('an order placed in one tab appears live in the other, across a server restart', async ({ browser, page, context, shop }) => {
@@ -42,7 +42,7 @@ test('an order placed in one tab appears live in the other, across a server rest
   // The reconnect's resync refetched the list. The card of the first order was on the page
   // before it; a status change after the refetch must still show on that card.
   const staffContext = await browser.newContext({ baseURL: new URL(watcher.url()).origin });
-  expect((await staffContext.request.post('/api/login', { form: { email: 'staff@example.test', password: 'staff-password-123' } })).status()).toBe(200);
+  expect((await staffContext.request.post('/api/login', { form: STAFF })).status()).toBe(200);
   const before = await (await staffContext.request.post('/api/order', { form: { id: first } })).json();
   const moved = await staffContext.request.post('/api/change_status', { form: { id: first, status: 'PROCESSING', version: String(before.order.version) } });
   expect(moved.status(), await moved.text()).toBe(200);
@@ -61,8 +61,8 @@ test('the staff feed shows a new order live; staff move it and the shopper sees 
   const staff = await staffContext.newPage();
   await staff.goto('/login');
   await waitForHydration(staff);
-  await staff.getByLabel('Email').fill('staff@example.test');
-  await staff.getByLabel('Password').fill('staff-password-123');
+  await staff.getByLabel('Email').fill(STAFF.email);
+  await staff.getByLabel('Password').fill(STAFF.password);
   await staff.getByRole('button', { name: 'Sign in' }).click();
   await staff.waitForURL((url) => url.pathname === '/');
   await staff.goto('/staff');

@@ -16,6 +16,9 @@ import * as path from 'node:path';
 
 export { expect };
 
+/** The staff account every test server is started with (ADMIN_EMAIL / ADMIN_PASSWORD). */
+export const STAFF = { email: 'staff@example.test', password: 'staff-password-123' };
+
 export interface StartOptions {
   dataDir?: string;
   port?: number;
@@ -138,8 +141,8 @@ export async function startServer(opts: StartOptions = {}): Promise<Shop> {
     EMBEDDED_BROKER_ADDR: `127.0.0.1:${brokerPort}`,
     TANSU_BIN: tansuBin,
     BCRYPT_COST: '4', // fast password hashing in tests
-    ADMIN_EMAIL: 'staff@example.test',
-    ADMIN_PASSWORD: 'staff-password-123',
+    ADMIN_EMAIL: STAFF.email,
+    ADMIN_PASSWORD: STAFF.password,
     RUST_LOG: 'info',
   });
 
