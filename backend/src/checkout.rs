@@ -54,10 +54,7 @@ pub async fn place_order(shop: &Shop, user_id: &str, req: CheckoutRequest) -> Re
     // Take row locks in a fixed order so concurrent PostgreSQL checkouts cannot deadlock.
     lines.sort_by(|a, b| a.product_id.cmp(&b.product_id));
 
-    let result = {
-        let _gate = shop.gate.enter().await;
-        write_order(shop, user_id, &shipping, &lines, &req.idempotency_key).await
-    };
+    let result = write_order(shop, user_id, &shipping, &lines, &req.idempotency_key).await;
     match result {
         Ok(placed) => {
             if !placed.repeated {
@@ -104,9 +101,14 @@ async fn write_order(
             return Err(ShopError::Rejected(format!("Quantity for \"{}\" must be between 1 and {}.", line.product_id, domain::cart::MAX_QUANTITY)));
         }
     }
-    if shop.db.get_database_backend() == DbBackend::Sqlite {
-        return sqlite::write_order(shop, user_id, shipping, lines, key).await;
+    if let Some(writer) = &shop.sqlite_checkout {
+        // Not inside the write gate: the writer's thread takes it itself.
+        return match writer.write(user_id, shipping, lines, key).await? {
+            Some(writes) => Ok(writes.placed()),
+            None => refusal(shop, user_id, lines, key).await,
+        };
     }
+    // PostgreSQL: concurrent checkouts wait on each other's row locks only.
     let txn = shop.db.begin().await?;
 
     // Take the stock first: one conditional UPDATE … RETURNING per line both decrements the stock
@@ -241,187 +243,9 @@ impl OrderWrites {
     }
 }
 
-/// The SQLite checkout: the same statements as on PostgreSQL, sent in two round trips to sqlx's
-/// SQLite worker thread (through sea-orm's transaction API it took four for a one-line cart,
-/// BEGIN and COMMIT being round trips of their own, and one more per further line). Every round trip happens inside the write gate, SQLite's single writer and
-/// the serial part of a checkout (BENCHMARKS.md, P2), so each one costs every waiting buyer.
-///
-/// 1. `BEGIN IMMEDIATE` and every line's stock UPDATE … RETURNING, as one script;
-/// 2. the four INSERTs and `COMMIT`, as one script.
-///
-/// sea-orm has no transaction that can begin or commit inside a script, so this one is run by
-/// hand on a pooled connection, with a guard that closes the connection (SQLite then rolls the
-/// transaction back) if the checkout stops half-way, e.g. because its request was dropped: a
-/// connection must never go back to the pool inside a transaction.
-mod sqlite {
-    use sea_orm::sqlx::pool::PoolConnection;
-    use sea_orm::sqlx::{self, Row, Sqlite};
-    use sea_orm::{DbBackend, QueryTrait, Statement};
-    use sea_query_binder::SqlxValues;
-
-    use super::{refusal, snapshot, take_stock, OrderWrites};
-    use crate::{Shop, ShopError};
-    use domain::cart::CartLine;
-    use domain::validation::Shipping;
-    use domain::views::PlacedOrder;
-
-    pub(super) async fn write_order(shop: &Shop, user_id: &str, shipping: &Shipping, lines: &[CartLine], key: &str) -> Result<PlacedOrder, ShopError> {
-        let conn = shop.db.get_sqlite_connection_pool().acquire().await.map_err(db_error)?;
-        let mut txn = HandTxn { conn, open: true };
-        // Every way out but COMMIT rolls back here, once.
-        match write(&mut txn, user_id, shipping, lines, key).await {
-            Ok(Some(writes)) => Ok(writes.placed()),
-            Ok(None) => {
-                // Unknown product or not enough stock: undo the lines already taken, then explain.
-                txn.rollback().await?;
-                refusal(shop, user_id, lines, key).await
-            }
-            Err(e) => {
-                // If even the rollback fails, the guard closes the connection when it drops.
-                let _ = txn.rollback().await;
-                Err(e)
-            }
-        }
-    }
-
-    /// Both round trips; `None` when a line's stock could not be taken (the transaction is then
-    /// still open).
-    async fn write(txn: &mut HandTxn, user_id: &str, shipping: &Shipping, lines: &[CartLine], key: &str) -> Result<Option<OrderWrites>, ShopError> {
-        let mut take = vec![Statement::from_string(DbBackend::Sqlite, "BEGIN IMMEDIATE")];
-        for line in lines {
-            let mut update = take_stock(line);
-            // sea-query keeps one RETURNING list; name every column the snapshot needs.
-            update.query().returning(sea_orm::sea_query::Query::returning().columns([
-                crate::entities::product::Column::Id,
-                crate::entities::product::Column::Name,
-                crate::entities::product::Column::PriceCents,
-                crate::entities::product::Column::Stock,
-            ]));
-            take.push(update.build(DbBackend::Sqlite));
-        }
-        // One row per line whose stock was there, in the order of the lines.
-        let mut rows = txn.fetch_all(take).await?.into_iter().peekable();
-        let mut snapshots = Vec::with_capacity(lines.len());
-        for line in lines {
-            let Some(row) = rows.next_if(|r| r.try_get::<String, _>("id").is_ok_and(|id| id == line.product_id)) else {
-                return Ok(None);
-            };
-            let price_cents = row.try_get("price_cents").map_err(db_error)?;
-            let stock = row.try_get("stock").map_err(db_error)?;
-            let name = row.try_get("name").map_err(db_error)?;
-            snapshots.push(snapshot(line.product_id.clone(), name, price_cents, stock, line.quantity));
-        }
-        let writes = OrderWrites::new(user_id, shipping, lines, key, &snapshots)?;
-        let mut script: Vec<Statement> = writes.statements(DbBackend::Sqlite).into();
-        script.push(Statement::from_string(DbBackend::Sqlite, "COMMIT"));
-        txn.execute(script).await?;
-        txn.open = false;
-        Ok(Some(writes))
-    }
-
-    /// A pooled connection with a transaction begun by hand. While `open`, dropping it closes the
-    /// connection instead of returning it to the pool.
-    struct HandTxn {
-        conn: PoolConnection<Sqlite>,
-        open: bool,
-    }
-
-    impl HandTxn {
-        async fn fetch_all(&mut self, statements: Vec<Statement>) -> Result<Vec<sqlx::sqlite::SqliteRow>, ShopError> {
-            let (sql, values) = script(statements);
-            sqlx::query_with(&sql, SqlxValues(values)).fetch_all(&mut *self.conn).await.map_err(db_error)
-        }
-
-        async fn execute(&mut self, statements: Vec<Statement>) -> Result<(), ShopError> {
-            let (sql, values) = script(statements);
-            sqlx::query_with(&sql, SqlxValues(values)).execute(&mut *self.conn).await.map_err(db_error)?;
-            Ok(())
-        }
-
-        async fn rollback(&mut self) -> Result<(), ShopError> {
-            sqlx::query("ROLLBACK").execute(&mut *self.conn).await.map_err(db_error)?;
-            self.open = false;
-            Ok(())
-        }
-
-    }
-
-    impl Drop for HandTxn {
-        fn drop(&mut self) {
-            if self.open {
-                self.conn.close_on_drop();
-            }
-        }
-    }
-
-    /// The statements as one script; sqlx binds each statement's `?` parameters from the shared
-    /// list in turn.
-    fn script(statements: Vec<Statement>) -> (String, sea_orm::sea_query::Values) {
-        let mut sql = String::new();
-        let mut values = Vec::new();
-        for statement in statements {
-            if !sql.is_empty() {
-                sql.push_str(";\n");
-            }
-            sql.push_str(&statement.sql);
-            values.extend(statement.values.map(|v| v.0).unwrap_or_default());
-        }
-        (sql, sea_orm::sea_query::Values(values))
-    }
-
-    fn db_error(e: sqlx::Error) -> ShopError {
-        tracing::error!(error = %e, "database error");
-        ShopError::Internal(e.to_string())
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-        use sea_orm::{ConnectionTrait, TransactionTrait};
-
-        /// A checkout dropped inside its transaction (its request went away) must not hand the
-        /// pool a connection that is still in that transaction: with one pooled connection, the
-        /// next write would otherwise fail ("cannot start a transaction within a transaction")
-        /// or wait on the write lock.
-        #[tokio::test]
-        async fn a_checkout_dropped_mid_transaction_leaves_no_transaction_behind() {
-            let dir = std::env::temp_dir().join(format!("shop-handtxn-{}", crate::new_id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let url = format!("sqlite://{}?mode=rwc", dir.join("shop.db").display());
-            let db = crate::db::connect_and_migrate(&url, 1).await.unwrap();
-
-            let stock_of = |db: &sea_orm::DatabaseConnection| {
-                let db = db.clone();
-                async move {
-                    let row = db
-                        .query_one(Statement::from_string(DbBackend::Sqlite, "SELECT stock FROM products WHERE id = 'ridge-mug'"))
-                        .await
-                        .unwrap()
-                        .expect("ridge-mug is seeded");
-                    row.try_get::<i32>("", "stock").unwrap()
-                }
-            };
-            let seeded = stock_of(&db).await;
-
-            let mut txn = HandTxn { conn: db.get_sqlite_connection_pool().acquire().await.unwrap(), open: true };
-            let take = Statement::from_string(DbBackend::Sqlite, "BEGIN IMMEDIATE; UPDATE products SET stock = stock - 1 WHERE id = 'ridge-mug' RETURNING stock");
-            assert_eq!(txn.fetch_all(vec![take]).await.unwrap().len(), 1);
-            drop(txn);
-
-            let next = tokio::time::timeout(std::time::Duration::from_secs(5), async {
-                let t = db.begin().await?;
-                t.execute_unprepared("UPDATE products SET stock = stock + 0 WHERE id = 'ridge-mug'").await?;
-                t.commit().await
-            })
-            .await
-            .expect("the next write must not wait on the dropped transaction");
-            next.expect("the next write runs in a transaction of its own");
-            // And the dropped checkout's stock change was rolled back, not committed.
-            assert_eq!(stock_of(&db).await, seeded);
-            let _ = std::fs::remove_dir_all(&dir);
-        }
-    }
-}
+/// On SQLite, checkouts are written by one thread of their own (see its module).
+mod sqlite;
+pub use sqlite::Writer as SqliteCheckoutWriter;
 
 /// Why a checkout whose stock could not be taken is refused, from the products as they are now:
 /// every problem, each naming its product. A resubmitted form whose order already exists (the

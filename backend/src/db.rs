@@ -30,6 +30,12 @@ impl WriteGate {
             None => None,
         }
     }
+
+    /// [`enter`](Self::enter) for a thread outside the async runtime (the SQLite checkout
+    /// writer's).
+    pub fn blocking_enter(&self) -> Option<MutexGuard<'_, ()>> {
+        self.0.as_ref().map(|m| m.blocking_lock())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

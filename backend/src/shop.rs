@@ -7,6 +7,7 @@ use tokio::sync::Notify;
 
 use crate::auth::AuthSettings;
 use crate::catalog::CatalogCache;
+use crate::checkout::SqliteCheckoutWriter;
 use crate::db::WriteGate;
 
 #[derive(Clone)]
@@ -17,6 +18,8 @@ pub struct Shop {
     /// Woken after every commit that wrote an outbox row, so the relay publishes at once.
     pub outbox_wake: Arc<Notify>,
     pub gate: WriteGate,
+    /// On SQLite, the thread that writes checkouts (`checkout/sqlite.rs`); `None` on PostgreSQL.
+    pub sqlite_checkout: Option<Arc<SqliteCheckoutWriter>>,
     /// The account with this email is staff (lower-cased).
     pub admin_email: Option<String>,
     /// Products with less stock than this count as "low stock" for staff.
@@ -26,12 +29,17 @@ pub struct Shop {
 impl Shop {
     pub fn new(db: DatabaseConnection, auth: AuthSettings, admin_email: Option<String>, low_stock_threshold: i32) -> Self {
         let gate = WriteGate::for_backend(db.get_database_backend());
+        let sqlite_checkout = (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| {
+            let path = db.get_sqlite_connection_pool().connect_options().get_filename().to_owned();
+            Arc::new(SqliteCheckoutWriter::start(path, gate.clone()).expect("starting the SQLite checkout thread"))
+        });
         Shop {
             db,
             auth: Arc::new(auth),
             catalog: CatalogCache::default(),
             outbox_wake: Arc::new(Notify::new()),
             gate,
+            sqlite_checkout,
             admin_email: admin_email.map(|e| domain::validation::normalize_email(&e)),
             low_stock_threshold,
         }

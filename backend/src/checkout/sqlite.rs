@@ -1,0 +1,289 @@
+//! The SQLite checkout writer: one thread with a connection of its own that runs each checkout's
+//! transaction from `BEGIN IMMEDIATE` to `COMMIT` without a hand-off in between.
+//!
+//! Why it exists: SQLite has one writer at a time, so there the checkout transaction is the
+//! serial part of the whole shop (BENCHMARKS.md, P2). Run through sqlx, a checkout was two round
+//! trips to sqlx's connection thread and then a hand-over of the write gate to the next buyer's
+//! task: four or five thread wake-ups per order, during which every other buyer waited (the
+//! machine sat half idle at the limit). Here a buyer's task queues a job and waits for the
+//! answer; the thread runs the job's statements back to back (prepared once, cached), answers,
+//! and goes straight on to the jobs queued meanwhile, holding the write gate across up to
+//! [`JOBS_PER_GATE`] of them so that the shop's other writers (status changes, the outbox relay,
+//! sign-ups) still get their turn between.
+//!
+//! The statements are the ones the PostgreSQL checkout runs (built by sea-query in
+//! `checkout.rs`), so both databases write the same rows.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use sea_orm::sea_query::{self, Query};
+use sea_orm::{DbBackend, QueryTrait, Statement};
+use tokio::sync::oneshot;
+
+use super::{snapshot, take_stock, OrderWrites};
+use crate::db::WriteGate;
+use crate::entities::product;
+use crate::ShopError;
+use domain::cart::CartLine;
+use domain::validation::Shipping;
+
+/// How many queued checkouts the thread runs before it lets the other writers through the gate.
+const JOBS_PER_GATE: usize = 32;
+/// As for the pool's connections (`db.rs`): a write that finds the database locked (by another
+/// process, say) waits this long before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What one checkout asks the thread to write.
+pub(super) struct Job {
+    pub user_id: String,
+    pub shipping: Shipping,
+    pub lines: Vec<CartLine>,
+    pub key: String,
+    /// `Ok(None)`: a line's stock could not be taken (unknown product or not enough); nothing was
+    /// written. The order is committed even if nobody waits for the answer any more (the buyer's
+    /// request went away): resubmitting the form finds it by its idempotency key.
+    pub reply: oneshot::Sender<Result<Option<OrderWrites>, ShopError>>,
+}
+
+/// The handle the shop keeps; the thread stops when the last handle is dropped.
+pub struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the thread for the SQLite database in `path`. The file must exist (it is migrated
+    /// before the shop starts); the connection is opened by the thread, and reopened after an
+    /// error that left it unusable.
+    pub fn start(path: PathBuf, gate: WriteGate) -> std::io::Result<Writer> {
+        let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new().name("sqlite-checkout".into()).spawn(move || run(&path, &gate, &queue))?;
+        Ok(Writer { jobs })
+    }
+
+    pub(super) async fn write(&self, user_id: &str, shipping: &Shipping, lines: &[CartLine], key: &str) -> Result<Option<OrderWrites>, ShopError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job { user_id: user_id.to_owned(), shipping: shipping.clone(), lines: lines.to_vec(), key: key.to_owned(), reply };
+        self.jobs.send(job).map_err(|_| ShopError::Internal("the checkout writer has stopped".into()))?;
+        answer.await.map_err(|_| ShopError::Internal("the checkout writer stopped before answering".into()))?
+    }
+}
+
+fn run(path: &Path, gate: &WriteGate, queue: &mpsc::Receiver<Job>) {
+    let mut conn: Option<Connection> = None;
+    while let Ok(first) = queue.recv() {
+        let _gate = gate.blocking_enter();
+        let mut job = Some(first);
+        let mut done = 0;
+        while let Some(this) = job {
+            let result = match connection(&mut conn, path) {
+                Ok(c) => checkout(c, &this),
+                Err(e) => Err(e),
+            };
+            // A connection left inside a transaction (a failed ROLLBACK) is not used again.
+            if conn.as_ref().is_some_and(|c| !c.is_autocommit()) {
+                tracing::error!("checkout connection left inside a transaction; reopening it");
+                conn = None;
+            }
+            let _ = this.reply.send(result);
+            done += 1;
+            job = if done < JOBS_PER_GATE { queue.try_recv().ok() } else { None };
+        }
+    }
+}
+
+fn connection<'a>(conn: &'a mut Option<Connection>, path: &Path) -> Result<&'a mut Connection, ShopError> {
+    if conn.is_none() {
+        *conn = Some(open(path).map_err(db_error)?);
+    }
+    Ok(conn.as_mut().expect("just opened"))
+}
+
+fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // The settings of the pool's connections (`db.rs`); WAL is a property of the file, the
+    // others are per connection.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.set_prepared_statement_cache_capacity(32);
+    Ok(conn)
+}
+
+/// One checkout's transaction. Dropping the transaction before `commit` rolls it back.
+fn checkout(conn: &mut Connection, job: &Job) -> Result<Option<OrderWrites>, ShopError> {
+    let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
+    let mut snapshots = Vec::with_capacity(job.lines.len());
+    for line in &job.lines {
+        let mut update = take_stock(line);
+        update.query().returning(Query::returning().columns([
+            product::Column::Name,
+            product::Column::PriceCents,
+            product::Column::Stock,
+        ]));
+        let Statement { sql, values, .. } = update.build(DbBackend::Sqlite);
+        let taken = txn
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_row(params_from_iter(bind(values)?), |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i32>(2)?)))
+                    .optional()
+            })
+            .map_err(db_error)?;
+        let Some((name, price_cents, stock)) = taken else {
+            return Ok(None);
+        };
+        snapshots.push(snapshot(line.product_id.clone(), name, price_cents, stock, line.quantity));
+    }
+    let writes = OrderWrites::new(&job.user_id, &job.shipping, &job.lines, &job.key, &snapshots)?;
+    for Statement { sql, values, .. } in writes.statements(DbBackend::Sqlite) {
+        txn.prepare_cached(&sql).and_then(|mut s| s.execute(params_from_iter(bind(values)?))).map_err(db_error)?;
+    }
+    txn.commit().map_err(db_error)?;
+    Ok(Some(writes))
+}
+
+/// sea-query's values as SQLite's. The checkout binds text and integers only; anything else is
+/// refused rather than guessed.
+fn bind(values: Option<sea_query::Values>) -> rusqlite::Result<Vec<rusqlite::types::Value>> {
+    use rusqlite::types::Value as Sql;
+    use sea_query::Value as V;
+    fn int<T: Into<i64>>(v: Option<T>) -> Sql {
+        v.map_or(Sql::Null, |v| Sql::Integer(v.into()))
+    }
+    let values = values.map(|v| v.0).unwrap_or_default();
+    values
+        .into_iter()
+        .map(|v| {
+            #[allow(unreachable_patterns)] // which variants exist depends on sea-query's features
+            Ok(match v {
+                V::Bool(b) => int(b),
+                V::TinyInt(i) => int(i),
+                V::SmallInt(i) => int(i),
+                V::Int(i) => int(i),
+                V::BigInt(i) => int(i),
+                V::TinyUnsigned(i) => int(i),
+                V::SmallUnsigned(i) => int(i),
+                V::Unsigned(i) => int(i),
+                V::String(s) => s.map_or(Sql::Null, |s| Sql::Text(*s)),
+                other => return Err(rusqlite::Error::ToSqlConversionFailure(format!("no SQLite binding for {other:?}").into())),
+            })
+        })
+        .collect()
+}
+
+fn db_error(e: rusqlite::Error) -> ShopError {
+    tracing::error!(error = %e, "database error");
+    ShopError::Internal(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::ConnectionTrait;
+
+    async fn database() -> (sea_orm::DatabaseConnection, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("shop-writer-{}", crate::new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("shop.db");
+        let db = crate::db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", path.display()), 2).await.unwrap();
+        (db, path)
+    }
+
+    async fn stock_of(db: &sea_orm::DatabaseConnection, id: &str) -> i64 {
+        let row = db
+            .query_one(Statement::from_sql_and_values(DbBackend::Sqlite, "SELECT stock FROM products WHERE id = ?", [id.into()]))
+            .await
+            .unwrap()
+            .expect("seeded product");
+        row.try_get::<i64>("", "stock").unwrap()
+    }
+
+    fn shipping() -> Shipping {
+        Shipping {
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            email: "ada@example.com".into(),
+            address: "12 Analytical Way".into(),
+            city: "New York".into(),
+            state: "NY".into(),
+            zip: "10001".into(),
+        }
+    }
+
+    fn line(product_id: &str, quantity: i64) -> CartLine {
+        CartLine { product_id: product_id.into(), quantity }
+    }
+
+    async fn user(db: &sea_orm::DatabaseConnection) -> String {
+        let id = crate::new_id();
+        db.execute(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "INSERT INTO users (id, email, name, password_hash, role, created_at) VALUES (?, ?, 'Ada', 'x', 'shopper', 0)",
+            [id.clone().into(), format!("{id}@example.com").into()],
+        ))
+        .await
+        .unwrap();
+        id
+    }
+
+    /// A cart whose second line cannot be had writes nothing, not even the first line's stock;
+    /// the next checkout goes through on the same thread.
+    #[tokio::test]
+    async fn a_refused_line_rolls_back_the_whole_checkout_and_the_writer_goes_on() {
+        let (db, path) = database().await;
+        let writer = Writer::start(path, WriteGate::for_backend(DbBackend::Sqlite)).unwrap();
+        let buyer = user(&db).await;
+        let mug = stock_of(&db, "ridge-mug").await;
+        let too_many = stock_of(&db, "glide-mouse").await + 1;
+        let mut lines = vec![line("ridge-mug", 1), line("glide-mouse", too_many)];
+        lines.sort_by(|a, b| a.product_id.cmp(&b.product_id));
+
+        let refused = writer.write(&buyer, &shipping(), &lines, "key-refused-0001").await.unwrap();
+        assert!(refused.is_none(), "not enough stock for the second line");
+        assert_eq!(stock_of(&db, "ridge-mug").await, mug, "the first line's stock was given back");
+
+        let placed = writer.write(&buyer, &shipping(), &[line("ridge-mug", 2)], "key-placed-00001").await.unwrap().expect("placed");
+        assert_eq!(placed.order.total_cents, placed.views.iter().map(|v| v.line_total_cents).sum::<i64>());
+        assert_eq!(stock_of(&db, "ridge-mug").await, mug - 2);
+        let outbox = db
+            .query_one(Statement::from_sql_and_values(DbBackend::Sqlite, "SELECT COUNT(*) AS n FROM outbox WHERE order_id = ?", [placed.order.id.clone().into()]))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(outbox.try_get::<i64>("", "n").unwrap(), 1, "the event is written with the order");
+    }
+
+    /// The same form twice: the unique index refuses the second, and the error says so (the
+    /// caller then answers with the first order).
+    #[tokio::test]
+    async fn a_repeated_idempotency_key_is_a_unique_violation() {
+        let (db, path) = database().await;
+        let writer = Writer::start(path, WriteGate::for_backend(DbBackend::Sqlite)).unwrap();
+        let buyer = user(&db).await;
+        let mug = stock_of(&db, "ridge-mug").await;
+        writer.write(&buyer, &shipping(), &[line("ridge-mug", 1)], "key-repeated-001").await.unwrap().expect("placed");
+        let again = writer.write(&buyer, &shipping(), &[line("ridge-mug", 1)], "key-repeated-001").await;
+        match again {
+            Err(ShopError::Internal(msg)) => assert!(msg.to_lowercase().contains("unique"), "{msg}"),
+            other => panic!("expected a unique violation, got {:?}", other.map(|w| w.map(|w| w.order.id))),
+        }
+        assert_eq!(stock_of(&db, "ridge-mug").await, mug - 1, "the repeat took no stock");
+    }
+
+    /// A buyer who goes away before the answer (the request was dropped) does not stop the
+    /// thread, and the order is committed.
+    #[tokio::test]
+    async fn a_checkout_nobody_waits_for_is_still_written() {
+        let (db, path) = database().await;
+        let writer = Writer::start(path, WriteGate::for_backend(DbBackend::Sqlite)).unwrap();
+        let buyer = user(&db).await;
+        let mug = stock_of(&db, "ridge-mug").await;
+        let (address, cart) = (shipping(), [line("ridge-mug", 1)]);
+        let gone = writer.write(&buyer, &address, &cart, "key-dropped-0001");
+        drop(tokio::time::timeout(Duration::from_nanos(1), gone).await);
+        writer.write(&buyer, &shipping(), &[line("ridge-mug", 1)], "key-after-000001").await.unwrap().expect("placed");
+        assert_eq!(stock_of(&db, "ridge-mug").await, mug - 2);
+    }
+}
