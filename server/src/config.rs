@@ -39,7 +39,7 @@ pub struct Config {
     pub broker: Broker,
     pub topic: String,
     pub partitions: i32,
-    /// Long-poll wait handed to the broker on each fetch (see README: Tansu sleeps, it does not wake).
+    /// How long an idle consumer waits between fetches (see `consumer.rs` and `nudge.rs`).
     pub fetch_max_wait_ms: i32,
     pub jwt_secret: Vec<u8>,
     pub bcrypt_cost: u32,
@@ -134,6 +134,7 @@ impl Config {
             }
         }
         let is_sqlite = database_url.starts_with("sqlite:");
+        let fetch_wait = default_fetch_wait_ms(&broker);
         Ok(Config {
             production,
             site_addr: addr(env, "LEPTOS_SITE_ADDR", "127.0.0.1:3000")?,
@@ -147,7 +148,7 @@ impl Config {
             broker,
             topic,
             partitions: parse(env, "KAFKA_PARTITIONS", 3, 1..=256, "a whole number")?,
-            fetch_max_wait_ms: parse(env, "KAFKA_FETCH_MAX_WAIT_MS", 10, 0..=10_000, "a number of milliseconds")?,
+            fetch_max_wait_ms: parse(env, "KAFKA_FETCH_MAX_WAIT_MS", fetch_wait, 0..=10_000, "a number of milliseconds")?,
             jwt_secret,
             bcrypt_cost: parse(env, "BCRYPT_COST", 12, 4..=31, "a bcrypt cost")?,
             admin_email,
@@ -155,6 +156,22 @@ impl Config {
             low_stock_threshold: parse(env, "LOW_STOCK_THRESHOLD", 5, 0..=1_000_000, "a whole number")?,
             ws_queue: parse(env, "WS_QUEUE", 256, 1..=1_000_000, "a whole number")?,
         })
+    }
+}
+
+/// How long an idle consumer waits between fetches, unless `KAFKA_FETCH_MAX_WAIT_MS` says.
+///
+/// This instance's own events end the wait at once (its relay nudges the consumer), so the wait
+/// bounds only how late an event produced by *another* instance shows up here. With a shared
+/// cluster that matters: 10 ms. The embedded broker is this instance's own (SQLite: one
+/// instance), every event on it comes with a nudge, and the wait is only a safety net; each
+/// empty fetch costs the broker a few SQLite queries (Tansu prepares every statement afresh),
+/// and at 10 ms on three partitions that kept it at about a quarter of a core with the shop idle
+/// and took the same share from P4's fan-out (BENCHMARKS.md).
+fn default_fetch_wait_ms(broker: &Broker) -> i32 {
+    match broker {
+        Broker::External(_) => 10,
+        Broker::Embedded { .. } => 250,
     }
 }
 
@@ -212,6 +229,22 @@ mod tests {
         assert_eq!(c.bcrypt_cost, 12);
         assert!(c.database_url.starts_with("sqlite://"));
         assert!(c.jwt_secret.len() >= 32);
+        assert_eq!(c.fetch_max_wait_ms, 10, "a shared cluster: other instances' events within 10 ms");
+    }
+
+    #[test]
+    fn the_embedded_broker_is_polled_less_often_unless_told() {
+        let tansu = std::env::current_exe().unwrap().display().to_string();
+        let embedded = |extra: &[(&str, &str)]| {
+            let dir = std::env::temp_dir().join(format!("shop-config-test-{}", std::process::id()));
+            let mut map: HashMap<String, String> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            map.insert("DATA_DIR".into(), dir.display().to_string());
+            map.insert("TANSU_BIN".into(), tansu.clone());
+            Config::from_lookup(&move |k| map.get(k).cloned()).unwrap()
+        };
+        assert!(matches!(embedded(&[]).broker, Broker::Embedded { .. }));
+        assert_eq!(embedded(&[]).fetch_max_wait_ms, 250);
+        assert_eq!(embedded(&[("KAFKA_FETCH_MAX_WAIT_MS", "10")]).fetch_max_wait_ms, 10);
     }
 
     #[test]
