@@ -212,11 +212,18 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// The configuration from `pairs`, with a data dir and, unless `pairs` names one, a broker.
     fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        configure(pairs, &[("KAFKA_BROKERS", "127.0.0.1:9092")])
+    }
+
+    fn configure(pairs: &[(&str, &str)], defaults: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let dir = std::env::temp_dir().join(format!("shop-config-test-{}", std::process::id()));
         let mut map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         map.entry("DATA_DIR".into()).or_insert(dir.display().to_string());
-        map.entry("KAFKA_BROKERS".into()).or_insert("127.0.0.1:9092".into());
+        for (k, v) in defaults {
+            map.entry(k.to_string()).or_insert(v.to_string());
+        }
         Config::from_lookup(&move |k| map.get(k).cloned())
     }
 
@@ -234,14 +241,9 @@ mod tests {
 
     #[test]
     fn the_embedded_broker_is_polled_less_often_unless_told() {
+        // No KAFKA_BROKERS: the embedded broker, with any existing file standing in for Tansu.
         let tansu = std::env::current_exe().unwrap().display().to_string();
-        let embedded = |extra: &[(&str, &str)]| {
-            let dir = std::env::temp_dir().join(format!("shop-config-test-{}", std::process::id()));
-            let mut map: HashMap<String, String> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-            map.insert("DATA_DIR".into(), dir.display().to_string());
-            map.insert("TANSU_BIN".into(), tansu.clone());
-            Config::from_lookup(&move |k| map.get(k).cloned()).unwrap()
-        };
+        let embedded = |pairs: &[(&str, &str)]| configure(pairs, &[("TANSU_BIN", &tansu)]).unwrap();
         assert!(matches!(embedded(&[]).broker, Broker::Embedded { .. }));
         assert_eq!(embedded(&[]).fetch_max_wait_ms, 250);
         assert_eq!(embedded(&[("KAFKA_FETCH_MAX_WAIT_MS", "10")]).fetch_max_wait_ms, 10);

@@ -183,12 +183,15 @@ mod tests {
     use super::*;
     use sea_orm::ConnectionTrait;
 
-    async fn database() -> (sea_orm::DatabaseConnection, PathBuf) {
+    /// A migrated database of its own, a writer on it, and a buyer's user id.
+    async fn setup() -> (sea_orm::DatabaseConnection, Writer, String) {
         let dir = std::env::temp_dir().join(format!("shop-writer-{}", crate::new_id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("shop.db");
         let db = crate::db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", path.display()), 2).await.unwrap();
-        (db, path)
+        let writer = Writer::start(path, WriteGate::for_backend(DbBackend::Sqlite)).unwrap();
+        let buyer = user(&db).await;
+        (db, writer, buyer)
     }
 
     async fn stock_of(db: &sea_orm::DatabaseConnection, id: &str) -> i64 {
@@ -232,9 +235,7 @@ mod tests {
     /// the next checkout goes through on the same thread.
     #[tokio::test]
     async fn a_refused_line_rolls_back_the_whole_checkout_and_the_writer_goes_on() {
-        let (db, path) = database().await;
-        let writer = Writer::start(path, WriteGate::for_backend(DbBackend::Sqlite)).unwrap();
-        let buyer = user(&db).await;
+        let (db, writer, buyer) = setup().await;
         let mug = stock_of(&db, "ridge-mug").await;
         let too_many = stock_of(&db, "glide-mouse").await + 1;
         let mut lines = vec![line("ridge-mug", 1), line("glide-mouse", too_many)];
@@ -259,9 +260,7 @@ mod tests {
     /// caller then answers with the first order).
     #[tokio::test]
     async fn a_repeated_idempotency_key_is_a_unique_violation() {
-        let (db, path) = database().await;
-        let writer = Writer::start(path, WriteGate::for_backend(DbBackend::Sqlite)).unwrap();
-        let buyer = user(&db).await;
+        let (db, writer, buyer) = setup().await;
         let mug = stock_of(&db, "ridge-mug").await;
         writer.write(&buyer, &shipping(), &[line("ridge-mug", 1)], "key-repeated-001").await.unwrap().expect("placed");
         let again = writer.write(&buyer, &shipping(), &[line("ridge-mug", 1)], "key-repeated-001").await;
@@ -276,9 +275,7 @@ mod tests {
     /// thread, and the order is committed.
     #[tokio::test]
     async fn a_checkout_nobody_waits_for_is_still_written() {
-        let (db, path) = database().await;
-        let writer = Writer::start(path, WriteGate::for_backend(DbBackend::Sqlite)).unwrap();
-        let buyer = user(&db).await;
+        let (db, writer, buyer) = setup().await;
         let mug = stock_of(&db, "ridge-mug").await;
         let (address, cart) = (shipping(), [line("ridge-mug", 1)]);
         let gone = writer.write(&buyer, &address, &cart, "key-dropped-0001");
