@@ -27,13 +27,16 @@ pub struct Shop {
 }
 
 impl Shop {
-    pub fn new(db: DatabaseConnection, auth: AuthSettings, admin_email: Option<String>, low_stock_threshold: i32) -> Self {
+    /// Fails only if, on SQLite, the operating system refuses the checkout writer's thread.
+    pub fn new(db: DatabaseConnection, auth: AuthSettings, admin_email: Option<String>, low_stock_threshold: i32) -> std::io::Result<Self> {
         let gate = WriteGate::for_backend(db.get_database_backend());
-        let sqlite_checkout = (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| {
+        let sqlite_checkout = if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
             let path = db.get_sqlite_connection_pool().connect_options().get_filename().to_owned();
-            Arc::new(SqliteCheckoutWriter::start(path, gate.clone()).expect("starting the SQLite checkout thread"))
-        });
-        Shop {
+            Some(Arc::new(SqliteCheckoutWriter::start(path, gate.clone())?))
+        } else {
+            None
+        };
+        Ok(Shop {
             db,
             auth: Arc::new(auth),
             catalog: CatalogCache::default(),
@@ -42,7 +45,7 @@ impl Shop {
             sqlite_checkout,
             admin_email: admin_email.map(|e| domain::validation::normalize_email(&e)),
             low_stock_threshold,
-        }
+        })
     }
 
     pub fn is_sqlite(&self) -> bool {

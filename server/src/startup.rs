@@ -158,7 +158,8 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
         let (secret, cost) = (config.jwt_secret.clone(), config.bcrypt_cost);
         tokio::task::spawn_blocking(move || AuthSettings::new(&secret, cost)).await.map_err(|e| e.to_string())?
     };
-    let shop = Shop::new(db, auth, config.admin_email.clone(), config.low_stock_threshold);
+    let shop = Shop::new(db, auth, config.admin_email.clone(), config.low_stock_threshold)
+        .map_err(|e| format!("cannot start the SQLite checkout writer's thread: {e}"))?;
     if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
         backend::accounts::ensure_staff(&shop, email, password).await.map_err(|e| format!("ADMIN_EMAIL: cannot create the staff account: {e}"))?;
     }
