@@ -5,7 +5,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Set, Statement, TransactionTrait};
 
-use crate::entities::{order, order_item, order_status_history, product};
+use crate::entities::{order, order_item, order_status_history, product, user};
 use crate::orders::{load_summaries, to_summary_with_items};
 use crate::{new_id, now_ms, rfc3339, Shop, ShopError};
 use domain::pricing::{price_order, ProductSnapshot};
@@ -56,7 +56,13 @@ pub async fn place_order(shop: &Shop, user_id: &str, req: CheckoutRequest) -> Re
 
     let result = write_order(shop, user_id, &shipping, &lines, &req.idempotency_key).await;
     match result {
-        Ok(placed) => {
+        Ok(mut placed) => {
+            if placed.order.customer.is_empty() {
+                // The writes know the user only by id; the name is read after the commit, outside
+                // the SQLite writer's gate (a failure here must not turn a placed order into an
+                // error).
+                placed.order.customer = customer_name(shop, user_id).await;
+            }
             if !placed.repeated {
                 shop.catalog.invalidate();
                 shop.outbox_wake.notify_one();
@@ -72,6 +78,16 @@ pub async fn place_order(shop: &Shop, user_id: &str, req: CheckoutRequest) -> Re
             }
         }
         Err(e) => Err(e),
+    }
+}
+
+async fn customer_name(shop: &Shop, user_id: &str) -> String {
+    match user::Entity::find_by_id(user_id.to_owned()).one(&shop.db).await {
+        Ok(found) => found.map(|u| u.name).unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the customer's name after a checkout failed");
+            String::new()
+        }
     }
 }
 

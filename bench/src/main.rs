@@ -12,18 +12,18 @@
 //! box serving real browsers, so the figures are conservative.
 
 mod client;
+mod readers;
 mod server;
 mod stats;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use tokio::task::JoinSet;
 
+use readers::{Arrivals, Readers};
 use server::{Paths, Server};
 use stats::{ms, Samples};
 
@@ -358,23 +358,6 @@ async fn p2_throughput(http: &reqwest::Client, srv: &Server, scale: &Scale) -> R
 // ---------------------------------------------------------------------------------------------
 // P1: checkout → event frame at the shopper's socket, with 1,000 sockets open, 200 checkouts/s.
 
-/// Arrival times of `order.created` frames, by order id, for every socket reading into it.
-type Arrivals = Arc<Mutex<HashMap<String, Vec<Instant>>>>;
-
-fn spawn_readers(sockets: Vec<client::Socket>, arrivals: &Arrivals, readers: &mut JoinSet<()>) {
-    for mut ws in sockets {
-        let arrivals = arrivals.clone();
-        readers.spawn(async move {
-            while let Some(Ok(msg)) = ws.next().await {
-                if let Some(id) = client::created_order_id(&msg) {
-                    let now = Instant::now();
-                    arrivals.lock().expect("arrivals").entry(id).or_default().push(now);
-                }
-            }
-        });
-    }
-}
-
 async fn p1_latency(http: &reqwest::Client, srv: &Server, addr: SocketAddr, scale: &Scale) -> Row {
     let figure = "P1 checkout → event frame at the shopper's socket, p50/p95/p99";
     let goal = "p99 ≤ 30 ms";
@@ -387,8 +370,10 @@ async fn p1_latency(http: &reqwest::Client, srv: &Server, addr: SocketAddr, scal
         Err(e) => return Row { figure, goal, measured: format!("opening sockets failed: {e}"), met: Some(false) },
     };
     let arrivals: Arrivals = Arc::default();
-    let mut readers = JoinSet::new();
-    spawn_readers(sockets, &arrivals, &mut readers);
+    let readers = match Readers::spawn(sockets, &arrivals) {
+        Ok(r) => r,
+        Err(e) => return Row { figure, goal, measured: format!("reading the sockets failed: {e}"), met: Some(false) },
+    };
 
     // Open loop: one checkout every 1/rate seconds, whatever the previous ones are doing.
     let sent: Arc<Mutex<Vec<(String, Instant, Duration)>>> = Arc::default();
@@ -420,7 +405,7 @@ async fn p1_latency(http: &reqwest::Client, srv: &Server, addr: SocketAddr, scal
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    readers.abort_all();
+    tokio::task::block_in_place(|| readers.close());
     let arrivals = arrivals.lock().expect("arrivals");
     let (mut frame, mut response, mut missing) = (Samples::default(), Samples::default(), 0);
     for (id, t, resp) in &sent {
@@ -465,8 +450,10 @@ async fn p4_fan_out(http: &reqwest::Client, srv: &Server, addr: SocketAddr, scal
         Err(e) => return Row { figure, goal, measured: format!("opening sockets failed: {e}"), met: Some(false) },
     };
     let arrivals: Arrivals = Arc::default();
-    let mut readers = JoinSet::new();
-    spawn_readers(sockets, &arrivals, &mut readers);
+    let readers = match Readers::spawn(sockets, &arrivals) {
+        Ok(r) => r,
+        Err(e) => return Row { figure, goal, measured: format!("reading the sockets failed: {e}"), met: Some(false) },
+    };
     let mut lat = Samples::default();
     let mut missing = 0usize;
     for _ in 0..scale.p4_events {
@@ -491,8 +478,7 @@ async fn p4_fan_out(http: &reqwest::Client, srv: &Server, addr: SocketAddr, scal
     // All the staff sockets close at once (as when a network drops them): how long until the
     // server has let go of every one. Not a goal of the issue; it shows the hub's unregistering.
     let closing = Instant::now();
-    readers.abort_all();
-    while readers.join_next().await.is_some() {}
+    tokio::task::block_in_place(|| readers.close());
     let mut closed = None;
     while closing.elapsed() < Duration::from_secs(30) {
         if srv.metric("shop_ws_connections").await == Some(0.0) {

@@ -106,6 +106,7 @@ async fn checkout_prices_from_the_database_in_one_transaction() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["order"]["total_cents"], 2 * 1600 + 1875);
     assert_eq!(r.body["order"]["status"], "PENDING");
+    assert_eq!(r.body["order"]["customer"], "Test Shopper", "the placed order names its customer");
     assert_eq!(app.stock_of("ridge-mug").await, before - 2);
     assert_eq!(app.count("outbox").await, 1, "one event in the same transaction");
 
@@ -241,6 +242,7 @@ async fn checkout_and_ownership_on_postgres() {
     let r = alice.checkout("lumen-lamp:2", &new_key()).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["order"]["total_cents"], 2 * 6400);
+    assert_eq!(r.body["order"]["customer"], "Test Shopper");
     let id = r.body["order"]["id"].as_str().unwrap().to_owned();
     assert_eq!(alice.call("order", &[("id", &id)]).await.status, 200);
 
