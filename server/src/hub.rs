@@ -7,54 +7,70 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::mpsc;
 
 use crate::metrics::Metrics;
 use domain::{OrderEvent, ServerMessage};
 
-pub struct Subscriber {
-    id: u64,
-    tx: mpsc::Sender<Utf8Bytes>,
-    /// Set when a frame could not be queued; the socket task then sends "resync".
-    pub overflowed: AtomicBool,
-    pub wake: Notify,
+/// What the hub queues for a socket.
+#[derive(Debug)]
+pub enum Outgoing {
+    /// An encoded event frame, shared by every socket it goes to.
+    Frame(Utf8Bytes),
+    /// The queue filled up: events were dropped for this socket, which must refetch.
+    Resync,
+}
+
+/// The hub's side of one socket. The sender lives here only, so a closed hub closes every
+/// socket's queue (`Hub::close`), which is how sockets learn of a shutdown without each of them
+/// watching a shared signal on every wake-up.
+struct Entry {
+    tx: mpsc::Sender<Outgoing>,
+    overflowed: Arc<AtomicBool>,
 }
 
 #[derive(Default)]
 struct Registry {
     /// A shopper has a socket per open tab: a short list.
-    by_user: HashMap<String, Vec<Arc<Subscriber>>>,
+    by_user: HashMap<String, Vec<(u64, Entry)>>,
     /// Keyed by subscriber id, so that a socket leaves in constant time: with a list, each of
     /// 10,000 staff sockets closing scanned all the others under the write lock, which holds up
     /// every publish meanwhile.
-    staff: HashMap<u64, Arc<Subscriber>>,
+    staff: HashMap<u64, Entry>,
+    closed: bool,
 }
 
 pub struct Hub {
     registry: RwLock<Registry>,
+    /// One publish at a time (one consumer loop per partition may call it): a queue's free
+    /// capacity, read before queueing, then stays true until the queue is written.
+    publishing: Mutex<()>,
     next_id: AtomicU64,
     metrics: Arc<Metrics>,
 }
 
-/// Removes the subscriber from the hub when the socket ends.
+/// Removes the socket from the hub when the socket ends.
 pub struct Subscription {
     hub: Arc<Hub>,
     user_id: String,
     staff: bool,
-    pub subscriber: Arc<Subscriber>,
+    id: u64,
+    /// Set by the hub when it queued `Outgoing::Resync`; the socket clears it when it takes the
+    /// resync off its queue, and from then on gets events again.
+    pub overflowed: Arc<AtomicBool>,
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
         let mut reg = self.hub.registry.write().expect("hub lock");
-        let id = self.subscriber.id;
+        let id = self.id;
         if self.staff {
             reg.staff.remove(&id);
         } else if let Some(list) = reg.by_user.get_mut(&self.user_id) {
-            list.retain(|s| s.id != id);
+            list.retain(|(i, _)| *i != id);
             if list.is_empty() {
                 reg.by_user.remove(&self.user_id);
             }
@@ -64,44 +80,70 @@ impl Drop for Subscription {
 
 impl Hub {
     pub fn new(metrics: Arc<Metrics>) -> Arc<Hub> {
-        Arc::new(Hub { registry: RwLock::default(), next_id: AtomicU64::new(1), metrics })
+        Arc::new(Hub { registry: RwLock::default(), publishing: Mutex::new(()), next_id: AtomicU64::new(1), metrics })
     }
 
-    pub fn subscribe(self: &Arc<Self>, user_id: &str, staff: bool, queue: usize) -> (Subscription, mpsc::Receiver<Utf8Bytes>) {
-        let (tx, rx) = mpsc::channel(queue);
-        let subscriber =
-            Arc::new(Subscriber { id: self.next_id.fetch_add(1, Ordering::Relaxed), tx, overflowed: AtomicBool::new(false), wake: Notify::new() });
+    /// A queue of `queue` entries for a new socket. After `close`, the queue comes back already
+    /// closed.
+    pub fn subscribe(self: &Arc<Self>, user_id: &str, staff: bool, queue: usize) -> (Subscription, mpsc::Receiver<Outgoing>) {
+        // Room for at least one frame and the resync that may follow it.
+        let (tx, rx) = mpsc::channel(queue.max(2));
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let overflowed = Arc::new(AtomicBool::new(false));
         {
             let mut reg = self.registry.write().expect("hub lock");
-            if staff {
-                reg.staff.insert(subscriber.id, subscriber.clone());
-            } else {
-                reg.by_user.entry(user_id.to_owned()).or_default().push(subscriber.clone());
+            if !reg.closed {
+                let entry = Entry { tx, overflowed: overflowed.clone() };
+                if staff {
+                    reg.staff.insert(id, entry);
+                } else {
+                    reg.by_user.entry(user_id.to_owned()).or_default().push((id, entry));
+                }
             }
         }
-        (Subscription { hub: self.clone(), user_id: user_id.to_owned(), staff, subscriber }, rx)
+        (Subscription { hub: self.clone(), user_id: user_id.to_owned(), staff, id, overflowed }, rx)
     }
 
-    /// Queues `event` for its owner's sockets and every staff socket. Never blocks.
+    /// Queues `event` for its owner's sockets and every staff socket. Never waits for a socket.
     pub fn publish(&self, event: &OrderEvent) -> usize {
         let frame = Utf8Bytes::from(ServerMessage::Event { event: event.clone() }.to_json());
+        let _one_at_a_time = self.publishing.lock().expect("publish lock");
         let reg = self.registry.read().expect("hub lock");
         let owners = reg.by_user.get(&event.user_id).map(Vec::as_slice).unwrap_or_default();
-        let mut queued = 0;
-        for sub in owners.iter().chain(reg.staff.values()) {
-            match sub.tx.try_send(frame.clone()) {
-                Ok(()) => queued += 1,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    Metrics::inc(&self.metrics.events_dropped, 1);
-                    if !sub.overflowed.swap(true, Ordering::AcqRel) {
-                        sub.wake.notify_one();
-                    }
+        let (mut queued, mut dropped) = (0, 0);
+        for entry in owners.iter().map(|(_, e)| e).chain(reg.staff.values()) {
+            if entry.overflowed.load(Ordering::Acquire) {
+                // Already told to resync, which covers this event too.
+                dropped += 1;
+                continue;
+            }
+            // The last free place is kept for the resync: a socket that falls that far behind
+            // always learns it missed something.
+            let message = if entry.tx.capacity() > 1 { Outgoing::Frame(frame.clone()) } else { Outgoing::Resync };
+            let resync = matches!(message, Outgoing::Resync);
+            match entry.tx.try_send(message) {
+                Ok(()) if resync => {
+                    entry.overflowed.store(true, Ordering::Release);
+                    dropped += 1;
                 }
+                Ok(()) => queued += 1,
+                // Only the socket's own task takes from its queue, and publishes are one at a
+                // time: a full queue means the resync is already queued.
+                Err(mpsc::error::TrySendError::Full(_)) => dropped += 1,
                 Err(mpsc::error::TrySendError::Closed(_)) => {}
             }
         }
+        Metrics::inc(&self.metrics.events_dropped, dropped);
         Metrics::inc(&self.metrics.events_pushed, queued as u64);
         queued
+    }
+
+    /// Closes every socket's queue, now and for sockets that subscribe later (shutdown).
+    pub fn close(&self) {
+        let mut reg = self.registry.write().expect("hub lock");
+        reg.closed = true;
+        reg.by_user.clear();
+        reg.staff.clear();
     }
 
     pub fn connections(&self) -> usize {
@@ -136,27 +178,43 @@ mod tests {
         let (_b, mut rx_b) = hub.subscribe("bob", false, 8);
         let (_s, mut rx_s) = hub.subscribe("staff-1", true, 8);
         assert_eq!(hub.publish(&event("alice", 1)), 2);
-        assert!(rx_a.try_recv().unwrap().as_str().contains("\"user_id\":\"alice\""));
+        assert!(matches!(rx_a.try_recv().unwrap(), Outgoing::Frame(f) if f.as_str().contains("\"user_id\":\"alice\"")));
         assert!(rx_s.try_recv().is_ok());
         assert!(rx_b.try_recv().is_err(), "bob must not see alice's order");
     }
 
     #[test]
-    fn a_full_queue_marks_only_that_socket_for_resync() {
+    fn a_full_queue_ends_with_a_resync_for_that_socket_only() {
         let hub = Hub::new(Arc::default());
-        let (slow, _rx_slow) = hub.subscribe("alice", false, 2);
+        let (slow, mut rx_slow) = hub.subscribe("alice", false, 3);
         let (fast, mut rx_fast) = hub.subscribe("staff", true, 64);
         for v in 1..=5 {
             hub.publish(&event("alice", v));
         }
-        assert!(slow.subscriber.overflowed.load(Ordering::Acquire));
-        assert!(!fast.subscriber.overflowed.load(Ordering::Acquire));
-        let mut n = 0;
-        while rx_fast.try_recv().is_ok() {
-            n += 1;
-        }
-        assert_eq!(n, 5, "the fast socket got everything");
+        assert!(slow.overflowed.load(Ordering::Acquire));
+        assert!(!fast.overflowed.load(Ordering::Acquire));
+        let slow_got: Vec<_> = std::iter::from_fn(|| rx_slow.try_recv().ok()).collect();
+        assert!(matches!(slow_got.as_slice(), [Outgoing::Frame(_), Outgoing::Frame(_), Outgoing::Resync]), "{slow_got:?}");
+        assert_eq!(std::iter::from_fn(|| rx_fast.try_recv().ok()).count(), 5, "the fast socket got everything");
         assert_eq!(hub.metrics.events_dropped.load(Ordering::Relaxed), 3);
+
+        // Once the socket has taken the resync, it gets events again.
+        slow.overflowed.store(false, Ordering::Release);
+        hub.publish(&event("alice", 6));
+        assert!(matches!(rx_slow.try_recv(), Ok(Outgoing::Frame(f)) if f.as_str().contains("\"order_version\":6")));
+    }
+
+    #[test]
+    fn closing_the_hub_closes_every_queue_and_later_ones() {
+        let hub = Hub::new(Arc::default());
+        let (_a, mut rx_a) = hub.subscribe("alice", false, 8);
+        let (_s, mut rx_s) = hub.subscribe("staff-1", true, 8);
+        hub.close();
+        assert!(matches!(rx_a.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
+        assert!(matches!(rx_s.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
+        let (_late, mut rx_late) = hub.subscribe("bob", false, 8);
+        assert!(matches!(rx_late.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
+        assert_eq!(hub.connections(), 0);
     }
 
     #[test]

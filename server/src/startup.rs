@@ -51,7 +51,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub leptos_options: LeptosOptions,
     pub ws_queue: usize,
-    pub shutdown: watch::Receiver<bool>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -76,6 +75,8 @@ impl RunningApp {
     /// Stops accepting, closes sockets, stops the background tasks and the broker we started.
     pub async fn shutdown(self) {
         let _ = self.shutdown_tx.send(true);
+        // Every open socket sends a close frame and ends; sockets that open meanwhile end at once.
+        self.hub.close();
         if tokio::time::timeout(Duration::from_secs(10), self.server).await.is_err() {
             tracing::warn!("HTTP server did not finish within 10 s");
         }
@@ -202,7 +203,6 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
         metrics: metrics.clone(),
         leptos_options: leptos_options.clone(),
         ws_queue: config.ws_queue,
-        shutdown: shutdown_rx.clone(),
     };
     let router = router(state);
     let mut graceful = shutdown_rx.clone();

@@ -6,7 +6,8 @@
 //! see) and a 45 s read deadline close dead peers; a send that takes longer than 10 s closes a
 //! peer that stopped reading.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -16,8 +17,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
+use tokio::sync::mpsc::Receiver;
 use tokio::time::{interval, timeout, Instant};
 
+use crate::hub::{Outgoing, Subscription};
 use crate::startup::AppState;
 use backend::auth::Session;
 use domain::ServerMessage;
@@ -51,84 +54,104 @@ pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>, header
 
 #[tracing::instrument(name = "ws", skip_all, fields(user_id = %session.user_id, staff = session.is_staff()))]
 async fn serve(socket: WebSocket, session: Session, state: AppState) {
-    let (subscription, mut rx) = state.hub.subscribe(&session.user_id, session.is_staff(), state.ws_queue);
+    let (subscription, rx) = state.hub.subscribe(&session.user_id, session.is_staff(), state.ws_queue);
     state.metrics.ws_connections.fetch_add(1, Ordering::Relaxed);
     tracing::debug!("socket open");
-    let (mut sink, mut stream) = socket.split();
-    let hello = ServerMessage::Hello { role: if session.is_staff() { "staff".into() } else { "shopper".into() } }.to_json();
-    let heartbeat = Utf8Bytes::from(ServerMessage::Heartbeat.to_json());
-    let resync = Utf8Bytes::from(ServerMessage::Resync.to_json());
-    let mut ok = send(&mut sink, Message::Text(hello.into())).await;
-    let mut ping = interval(PING_EVERY);
-    ping.tick().await;
-    let mut last_heard = Instant::now();
-    let sub = subscription.subscriber.clone();
-    let mut shutdown = state.shutdown.clone();
-    // Created once, not per frame: a fresh `changed()` or `notified()` each turn would register
-    // and unregister this socket with a notifier, and the shutdown one is shared by every socket
-    // (with 10,000 staff sockets that is 20,000 lock round trips per event; BENCHMARKS.md, P4).
-    let shutting_down = shutdown.changed();
-    tokio::pin!(shutting_down);
-    let overflow = sub.wake.notified();
-    tokio::pin!(overflow);
-
-    while ok {
-        let turn = tokio::select! {
-            frame = rx.recv() => match frame {
-                Some(f) => Turn::Send(Message::Text(f)),
-                None => Turn::Close,
-            },
-            _ = &mut overflow => Turn::Overflowed,
-            _ = ping.tick() => Turn::Ping,
+    let (sink, mut stream) = socket.split();
+    let role = if session.is_staff() { "staff" } else { "shopper" };
+    let heard = Arc::new(Heard::new());
+    // Two tasks per socket. The writer sleeps on its queue and its ping timer only, so an event
+    // wakes it, it writes, and it waits again without touching the read side; this task reads,
+    // which happens every 15 s (pongs and heartbeats), not once per event. With 10,000 staff
+    // sockets, polling the read side and two shared signals on every wake-up was a measurable part
+    // of an event's fan-out (BENCHMARKS.md, P4).
+    let writer = write_loop(sink, rx, subscription, role, heard.clone(), tracing::Span::current());
+    let mut writer = tokio::spawn(writer);
+    loop {
+        tokio::select! {
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => Turn::Close,
-                Some(Ok(_)) => Turn::Heard,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => heard.now(),
             },
-            _ = &mut shutting_down => Turn::Shutdown,
-        };
-        ok = match turn {
-            Turn::Send(message) => send(&mut sink, message).await,
-            Turn::Heard => {
-                last_heard = Instant::now();
-                true
-            }
-            Turn::Overflowed => {
-                overflow.set(sub.wake.notified());
-                if !sub.overflowed.swap(false, Ordering::AcqRel) {
-                    continue;
-                }
-                // Whatever is still queued is older than what the refetch will show.
-                while rx.try_recv().is_ok() {}
-                tracing::info!("socket queue overflowed; told to resync");
-                send(&mut sink, Message::Text(resync.clone())).await
-            }
-            Turn::Ping => {
-                if last_heard.elapsed() > DEAD_AFTER {
-                    tracing::info!("peer silent for {DEAD_AFTER:?}; closing");
-                    break;
-                }
-                send(&mut sink, Message::Ping(Default::default())).await && send(&mut sink, Message::Text(heartbeat.clone())).await
-            }
-            Turn::Shutdown => {
-                let _ = timeout(Duration::from_secs(1), sink.send(Message::Close(None))).await;
-                break;
-            }
-            Turn::Close => break,
-        };
+            // The writer stopped (shutdown, a dead or stuck peer): nothing left to read for.
+            _ = &mut writer => break,
+        }
     }
-    drop(subscription);
+    writer.abort();
+    // Wait until the writer (and its subscription) is gone, so the gauge never counts a socket
+    // that is still registered with the hub.
+    let _ = writer.await;
     state.metrics.ws_connections.fetch_sub(1, Ordering::Relaxed);
     tracing::debug!("socket closed");
 }
 
-/// What woke the socket's task.
-enum Turn {
-    Send(Message),
-    Overflowed,
-    Ping,
-    Heard,
-    Shutdown,
-    Close,
+/// When the peer was last heard from, for the writer's dead-peer check.
+struct Heard {
+    since: Instant,
+    at_ms: AtomicU64,
+}
+
+impl Heard {
+    fn new() -> Heard {
+        Heard { since: Instant::now(), at_ms: AtomicU64::new(0) }
+    }
+    fn now(&self) {
+        self.at_ms.store(self.since.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+    fn silent_for(&self) -> Duration {
+        self.since.elapsed().saturating_sub(Duration::from_millis(self.at_ms.load(Ordering::Relaxed)))
+    }
+}
+
+/// Entered only to log: entering a span on every poll is a cost paid per socket per event.
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut rx: Receiver<Outgoing>,
+    subscription: Subscription,
+    role: &'static str,
+    heard: Arc<Heard>,
+    span: tracing::Span,
+) {
+    let hello = ServerMessage::Hello { role: role.into() }.to_json();
+    let heartbeat = Utf8Bytes::from(ServerMessage::Heartbeat.to_json());
+    let resync = Utf8Bytes::from(ServerMessage::Resync.to_json());
+    if !send(&mut sink, Message::Text(hello.into())).await {
+        return;
+    }
+    let mut ping = interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        let ok = tokio::select! {
+            // The queue first: a frame goes out before a ping that fell due at the same time.
+            biased;
+            outgoing = rx.recv() => match outgoing {
+                Some(Outgoing::Frame(f)) => send(&mut sink, Message::Text(f)).await,
+                Some(Outgoing::Resync) => {
+                    // From here on the hub queues events again; the refetch the browser makes
+                    // on this message shows everything dropped before.
+                    subscription.overflowed.store(false, Ordering::Release);
+                    span.in_scope(|| tracing::info!("socket queue overflowed; told to resync"));
+                    send(&mut sink, Message::Text(resync.clone())).await
+                }
+                // The hub closed every queue: the server is shutting down.
+                None => {
+                    let _ = timeout(Duration::from_secs(1), sink.send(Message::Close(None))).await;
+                    false
+                }
+            },
+            _ = ping.tick() => {
+                if heard.silent_for() > DEAD_AFTER {
+                    span.in_scope(|| tracing::info!("peer silent for {DEAD_AFTER:?}; closing"));
+                    false
+                } else {
+                    send(&mut sink, Message::Ping(Default::default())).await && send(&mut sink, Message::Text(heartbeat.clone())).await
+                }
+            }
+        };
+        if !ok {
+            return;
+        }
+    }
 }
 
 /// Sends one message; false if the peer is gone or has not taken it within `SEND_TIMEOUT`.
