@@ -67,20 +67,23 @@ async fn serve(socket: WebSocket, session: Session, state: AppState) {
     // of an event's fan-out (BENCHMARKS.md, P4).
     let writer = write_loop(sink, rx, subscription, role, heard.clone(), tracing::Span::current());
     let mut writer = tokio::spawn(writer);
-    loop {
+    let writer_ended = loop {
         tokio::select! {
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break false,
                 Some(Ok(_)) => heard.now(),
             },
             // The writer stopped (shutdown, a dead or stuck peer): nothing left to read for.
-            _ = &mut writer => break,
+            _ = &mut writer => break true,
         }
+    };
+    if !writer_ended {
+        writer.abort();
+        // Wait until the writer (and its subscription) is gone, so the gauge never counts a
+        // socket that is still registered with the hub. (A finished handle must not be polled
+        // again: tokio panics.)
+        let _ = writer.await;
     }
-    writer.abort();
-    // Wait until the writer (and its subscription) is gone, so the gauge never counts a socket
-    // that is still registered with the hub.
-    let _ = writer.await;
     state.metrics.ws_connections.fetch_sub(1, Ordering::Relaxed);
     tracing::debug!("socket closed");
 }

@@ -87,6 +87,38 @@ async fn a_socket_needs_a_session_and_the_same_origin() {
 }
 
 #[tokio::test]
+async fn shutdown_closes_every_socket_and_the_gauge_counts_none() {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let broker = start_broker().await;
+    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    let (s, staff) = (app.registered("sam@example.com").await, app.staff().await);
+    let mut sockets = vec![s.socket().await, s.socket().await, staff.socket().await];
+    let metrics = app.app.metrics.clone();
+    assert_eq!(metrics.ws_connections.load(std::sync::atomic::Ordering::Relaxed), 3);
+    app.app.shutdown().await;
+    for socket in &mut sockets {
+        // The server's close frame (or the connection's end), not a hang.
+        let end = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match socket.ws.next().await {
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(_)) => {}
+                }
+            }
+        })
+        .await;
+        assert!(end.is_ok(), "the socket was not closed by the shutdown");
+    }
+    // The socket's reading side saw its writer end and let go (it used to panic on the way).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while metrics.ws_connections.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the gauge still counts closed sockets");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
 async fn no_event_is_lost_while_the_broker_is_down() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
