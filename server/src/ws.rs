@@ -106,7 +106,8 @@ impl Heard {
     }
 }
 
-/// Entered only to log: entering a span on every poll is a cost paid per socket per event.
+/// The socket's writer. `span` is the socket's, entered only to log: entering it on every poll
+/// would be a cost paid per socket per event.
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
     mut rx: Receiver<Outgoing>,
