@@ -118,18 +118,27 @@ impl Hub {
                 continue;
             }
             // The last free place is kept for the resync: a socket that falls that far behind
-            // always learns it missed something.
-            let message = if entry.tx.capacity() > 1 { Outgoing::Frame(frame.clone()) } else { Outgoing::Resync };
-            let resync = matches!(message, Outgoing::Resync);
+            // always learns it missed something. The flag is set before the resync is queued:
+            // the socket clears it when it takes the resync, which may happen at once.
+            let resync = entry.tx.capacity() <= 1;
+            let message = if resync {
+                entry.overflowed.store(true, Ordering::Release);
+                Outgoing::Resync
+            } else {
+                Outgoing::Frame(frame.clone())
+            };
             match entry.tx.try_send(message) {
-                Ok(()) if resync => {
-                    entry.overflowed.store(true, Ordering::Release);
+                Ok(()) if resync => dropped += 1,
+                Ok(()) => queued += 1,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    // Cannot happen (only the socket takes from its queue, and publishes are one
+                    // at a time, so the place kept for the resync is there); if it did, the next
+                    // publish tries the resync again.
+                    if resync {
+                        entry.overflowed.store(false, Ordering::Release);
+                    }
                     dropped += 1;
                 }
-                Ok(()) => queued += 1,
-                // Only the socket's own task takes from its queue, and publishes are one at a
-                // time: a full queue means the resync is already queued.
-                Err(mpsc::error::TrySendError::Full(_)) => dropped += 1,
                 Err(mpsc::error::TrySendError::Closed(_)) => {}
             }
         }
