@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -41,15 +41,8 @@ impl Readers {
         for ws in sockets {
             // tokio-tungstenite does not give its stream back: take a second descriptor of the
             // same connection, then let the first go (which also takes it off tokio's poller).
-            // SAFETY: the socket's descriptor is open while `ws` lives; F_DUPFD_CLOEXEC returns
-            // a new descriptor that nothing else owns.
-            let fd = unsafe { libc::fcntl(ws.get_ref().as_raw_fd(), libc::F_DUPFD_CLOEXEC, 0) };
-            if fd < 0 {
-                return Err(io::Error::last_os_error());
-            }
+            let stream = TcpStream::from(ws.get_ref().as_fd().try_clone_to_owned()?);
             drop(ws);
-            // SAFETY: `fd` is a connected TCP socket's descriptor owned by nothing else.
-            let stream = unsafe { TcpStream::from_raw_fd(fd) };
             stream.set_nonblocking(true)?;
             conns.push(Conn { stream, buf: Vec::new(), open: true });
         }
@@ -64,21 +57,17 @@ impl Readers {
     }
 
     /// Stops reading and closes every socket; returns once they are closed.
-    pub fn close(mut self) {
-        self.stop_and_join();
-    }
-
-    fn stop_and_join(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    pub fn close(self) {
+        drop(self);
     }
 }
 
 impl Drop for Readers {
     fn drop(&mut self) {
-        self.stop_and_join();
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
