@@ -94,18 +94,21 @@ fn ProductCard(product: ProductView) -> impl IntoView {
         _ => None,
     };
     let card_id = id.clone();
+    // The card's looks are named classes (`style/tailwind.css`, "product card"), not utility
+    // lists: the grid repeats them 100 times, and 1 KB of class names per card was half of the
+    // page's HTML and of the server's time rendering it (BENCHMARKS.md, P6).
     view! {
-        <li data-testid="product-card" data-product-id=card_id class="group flex flex-col overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm transition hover:shadow-md dark:border-slate-800 dark:bg-slate-900">
-            <img src=image alt=name.clone() width="400" height="300" loading="lazy" decoding="async" class="aspect-[4/3] w-full bg-slate-100 object-cover dark:bg-slate-800" />
-            <div class="flex flex-1 flex-col gap-2 p-4">
-                <div class="flex items-start justify-between gap-2">
-                    <h2 class="font-semibold leading-snug">{name.clone()}</h2>
-                    <span class="shrink-0 text-base font-semibold" data-testid="price">{format_cents(price_cents)}</span>
+        <li data-testid="product-card" data-product-id=card_id class="product-card">
+            <img src=image alt=name.clone() width="400" height="300" loading="lazy" decoding="async" class="product-card-img" />
+            <div class="product-card-body">
+                <div class="product-card-head">
+                    <h2 class="product-card-title">{name.clone()}</h2>
+                    <span class="product-card-price" data-testid="price">{format_cents(price_cents)}</span>
                 </div>
-                <p class="text-xs font-medium uppercase tracking-wide text-indigo-600 dark:text-indigo-400">{category}</p>
-                <p class="flex-1 text-sm text-slate-600 dark:text-slate-400">{description}</p>
-                <div class="mt-2 flex items-center justify-between gap-2">
-                    <span data-testid="stock" class=if out_of_stock { "text-sm font-medium text-rose-600 dark:text-rose-400" } else { "text-sm font-medium text-amber-600 dark:text-amber-400" }>
+                <p class="product-card-category">{category}</p>
+                <p class="product-card-description">{description}</p>
+                <div class="product-card-foot">
+                    <span data-testid="stock" class=if out_of_stock { "product-card-stock sold-out" } else { "product-card-stock" }>
                         {stock_note}
                     </span>
                     <AddToCartForm id name stock />
@@ -125,12 +128,7 @@ fn AddToCartForm(id: String, name: String, stock: i64) -> impl IntoView {
     view! {
         <form method="post" action="/api/add_to_cart" data-add-to-cart=id data-name=name data-stock=stock>
             <input type="hidden" name="product_id" value=product_id />
-            <button
-                type="submit"
-                aria-label=label
-                disabled=out_of_stock
-                class="rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:cursor-not-allowed disabled:bg-slate-300 disabled:text-slate-500 dark:disabled:bg-slate-700 dark:disabled:text-slate-400"
-            >
+            <button type="submit" aria-label=label disabled=out_of_stock class="add-to-cart">
                 {if out_of_stock { "Sold out" } else { "Add to cart" }}
             </button>
         </form>
