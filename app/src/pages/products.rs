@@ -1,6 +1,7 @@
 //! The catalog: a searchable, filterable grid of product cards. Rendered on the server; one
 //! island makes the cards' "Add to cart" forms update the browser's cart.
 
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -63,21 +64,24 @@ pub fn ProductsPage() -> impl IntoView {
             </form>
         </div>
         <Suspense fallback=|| view! { <Skeleton rows=4 /> }>
+            // `EitherOf3` rather than `.into_any()`: erasing a view's type first converts it to
+            // an owned copy, which for the grid meant a heap copy of every attribute of every
+            // card on each render (BENCHMARKS.md, P6).
             {move || Suspend::new(async move {
                 match products.await {
-                    Ok(list) if list.is_empty() => view! {
+                    Ok(list) if list.is_empty() => EitherOf3::A(view! {
                         <p class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700">
                             "No products match your search. "
                             <a href="/products" class="font-semibold text-indigo-600 hover:underline dark:text-indigo-400">"Show all products"</a>
                         </p>
-                    }.into_any(),
-                    Ok(list) => view! {
+                    }),
+                    Ok(list) => EitherOf3::B(view! {
                         <ul class="grid grid-cols-1 gap-6 sm:grid-cols-2 lg:grid-cols-3" data-testid="product-grid">
                             {list.into_iter().map(|p| view! { <ProductCard product=p /> }).collect_view()}
                         </ul>
                         <AddToCartForms />
-                    }.into_any(),
-                    Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
+                    }),
+                    Err(e) => EitherOf3::C(view! { <ErrorNotice message=e.to_string() /> }),
                 }
             })}
         </Suspense>
