@@ -1,9 +1,11 @@
 # shellcheck shell=bash
 # Shared set-up for scripts/run.sh and scripts/test.sh (sourced, not run).
 #
-# shop_setup installs whatever this machine lacks (fresh Debian 12 + rustup + node/npm, as root)
-# and exports the environment the builds need. Once everything is installed it takes seconds
-# and prints nothing. Background: shared/TOOLCHAIN.md.
+# shop_setup [run|test|all] installs whatever this machine lacks for that command (fresh Debian 12
+# + rustup + node/npm, as root) and exports the environment the builds need. On a fresh machine
+# the installs run in parallel with a progress display (scripts/steps.sh), and the first builds
+# start beside them; once everything is installed it takes a second and prints nothing.
+# Background: shared/TOOLCHAIN.md.
 #
 # After it returns:
 #   PATH              node_modules/.bin first (wasm-opt, tailwindcss for cargo-leptos), then in
@@ -14,11 +16,13 @@
 #                     pages are lazy routes, split into their own WASM chunks) and, in
 #                     fallback mode, -Zbuild-std
 #   SHOP_TOOLCHAIN_MODE  native | fallback
+#   SHOP_SETUP_SECONDS   how long the installs took (0 when nothing was installed)
 
 SHOP_LEPTOS_VERSION=0.3.11
 SHOP_WASM_BINDGEN_VERSION=0.2.130
 SHOP_TANSU_VERSION=0.6.0
-SHOP_TANSU_FEATURES=dynostore,libsql,postgres
+# Only the SQLite engine: the embedded broker stores its log in a file (server/src/broker.rs).
+SHOP_TANSU_FEATURES=libsql
 SHOP_FALLBACK_DEBS=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
 
 SHOP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,33 +34,12 @@ SHOP_CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
 : "${SHOP_ORIG_PATH:=$PATH}"
 export SHOP_ORIG_PATH
 LEPTOS_LIB_ARGS=()
+SHOP_SETUP_SECONDS=0
+
+# shellcheck source=scripts/steps.sh
+source "$SHOP_ROOT/scripts/steps.sh"
 
 _shop_say() { printf 'setup: %s\n' "$*" >&2; }
-
-# Run a long, noisy command with its output in a log; on failure show the log's tail.
-_shop_logged() {
-    local name=$1
-    shift
-    local log="$SHOP_LOGS/$name.log"
-    mkdir -p "$SHOP_LOGS"
-    if ! "$@" >"$log" 2>&1; then
-        tail -n 40 "$log" >&2
-        _shop_say "FAILED: $* (full log: $log)"
-        return 1
-    fi
-}
-
-_SHOP_APT_UPDATED=0
-_shop_apt_install() {
-    local sudo=()
-    [[ $EUID -eq 0 ]] || sudo=(sudo)
-    if [[ $_SHOP_APT_UPDATED -eq 0 ]]; then
-        _shop_logged apt-update "${sudo[@]}" apt-get update || return 1
-        _SHOP_APT_UPDATED=1
-    fi
-    _shop_logged apt-install "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y "$@"
-}
 
 # rustup's default toolchain has the wasm32 std.
 _shop_rustup_has_wasm() {
@@ -87,10 +70,6 @@ _shop_toolchain() {
     fi
 
     if [[ $mode == fallback ]]; then
-        if [[ ! -x /usr/bin/cargo || ! -d /usr/lib/rustlib/src/rust/library || ! -e /usr/bin/rust-lld ]]; then
-            _shop_say "installing Debian's Rust for the WASM build: ${SHOP_FALLBACK_DEBS[*]}"
-            _shop_apt_install "${SHOP_FALLBACK_DEBS[@]}" || return 1
-        fi
         [[ $(cat "$decision" 2>/dev/null || true) == fallback ]] || echo fallback >"$decision"
         # Debian's cargo must drive both builds (cargo-leptos runs `cargo` from PATH), and it
         # accepts -Z only with RUSTC_BOOTSTRAP; ~/.cargo/bin still supplies cargo-leptos etc.
@@ -109,37 +88,54 @@ _shop_toolchain() {
     export SHOP_TOOLCHAIN_MODE
 }
 
-# cargo install NAME SEARCH-PATH ARGS...: the cargo found on SEARCH-PATH, without the
-# project's target dir (keeps tool builds out of it) and without RUSTC_BOOTSTRAP (tools are
-# built as on stable).
-_shop_cargo_install() {
-    local name=$1 search_path=$2
-    shift 2
-    _shop_logged "install-$name" env -u CARGO_TARGET_DIR -u RUSTC_BOOTSTRAP PATH="$search_path" \
-        cargo install "$@"
+# apt, once per hour at most (the steps that use it run one after the other: dpkg has one lock).
+_shop_apt_install() {
+    local sudo=()
+    [[ $EUID -eq 0 ]] || sudo=(sudo)
+    local stamp="$SHOP_CACHE/apt-updated"
+    if [[ -z $(find "$stamp" -mmin -60 2>/dev/null) ]]; then
+        "${sudo[@]}" apt-get update
+        touch "$stamp"
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
 }
 
-# (c) cargo-leptos, with the chosen cargo.
-_shop_cargo_leptos() {
-    [[ $(cargo leptos --version 2>/dev/null || true) == *" $SHOP_LEPTOS_VERSION"* ]] && return 0
-    _shop_say "installing cargo-leptos $SHOP_LEPTOS_VERSION with $(command -v cargo) (several minutes)"
+_shop_fallback_debs_missing() {
+    [[ $SHOP_TOOLCHAIN_MODE == fallback ]] || return 1
+    [[ ! -x /usr/bin/cargo || ! -d /usr/lib/rustlib/src/rust/library || ! -e /usr/bin/rust-lld ]]
+}
+
+# cargo install NAME ARGS... with the cargo first on PATH: tools are built without the link-time
+# optimisation their own release profiles ask for (cargo-leptos' fat LTO was half its install
+# time; a tool's speed does not matter here, its build time does), outside the project's target
+# dir, in a target dir of their own under the cache (a set-up cut off halfway resumes there), and
+# without RUSTC_BOOTSTRAP (tools are built as on stable).
+_shop_cargo_install() {
+    local name=$1
+    shift
+    env -u RUSTC_BOOTSTRAP CARGO_TARGET_DIR="$SHOP_CACHE/tools-target/$name" \
+        CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        CARGO_PROFILE_RELEASE_DEBUG=false cargo install "$@"
+}
+
+# cargo-leptos, with the chosen cargo.
+_shop_cargo_leptos_ok() { [[ $(cargo leptos --version 2>/dev/null || true) == *" $SHOP_LEPTOS_VERSION"* ]]; }
+_shop_step_cargo_leptos() {
     if [[ $SHOP_TOOLCHAIN_MODE == fallback ]]; then
-        _shop_cargo_install cargo-leptos "$PATH" --locked "cargo-leptos@$SHOP_LEPTOS_VERSION"
+        _shop_cargo_install cargo-leptos --locked "cargo-leptos@$SHOP_LEPTOS_VERSION"
         return
     fi
     # Its lock needs rustc >= 1.96 (Debian's has it): with an older rustup stable, resolve afresh.
-    _shop_cargo_install cargo-leptos-locked "$PATH" --locked "cargo-leptos@$SHOP_LEPTOS_VERSION" 2>/dev/null &&
-        return 0
-    _shop_say "cargo install --locked failed (rustc too old?): retrying without --locked"
-    _shop_cargo_install cargo-leptos "$PATH" "cargo-leptos@$SHOP_LEPTOS_VERSION"
+    _shop_cargo_install cargo-leptos --locked "cargo-leptos@$SHOP_LEPTOS_VERSION" ||
+        _shop_cargo_install cargo-leptos "cargo-leptos@$SHOP_LEPTOS_VERSION"
 }
 
-# (d) wasm-bindgen CLI: must equal the wasm-bindgen crate pinned in Cargo.toml.
-_shop_wasm_bindgen() {
-    [[ $(wasm-bindgen --version 2>/dev/null || true) == *" $SHOP_WASM_BINDGEN_VERSION"* ]] && return 0
-    _shop_say "installing wasm-bindgen-cli $SHOP_WASM_BINDGEN_VERSION with $(command -v cargo)"
-    # No --locked: its lock names a crate version the registry mirror lacks.
-    _shop_cargo_install wasm-bindgen-cli "$PATH" "wasm-bindgen-cli@$SHOP_WASM_BINDGEN_VERSION"
+# wasm-bindgen CLI: must equal the wasm-bindgen crate pinned in Cargo.toml. Only its
+# `wasm-bindgen` binary (cargo-leptos calls no other). No --locked: its lock names a crate
+# version the registry mirror lacks.
+_shop_wasm_bindgen_ok() { [[ $(wasm-bindgen --version 2>/dev/null || true) == *" $SHOP_WASM_BINDGEN_VERSION"* ]]; }
+_shop_step_wasm_bindgen() {
+    _shop_cargo_install wasm-bindgen "wasm-bindgen-cli@$SHOP_WASM_BINDGEN_VERSION" --bin wasm-bindgen
 }
 
 # Did `cargo install` record tansu $SHOP_TANSU_VERSION with the storage features we need?
@@ -171,42 +167,51 @@ _shop_tansu_ok() {
         [[ $(cat "$marker" 2>/dev/null || true) == "$SHOP_TANSU_FEATURES" ]]
 }
 
-_shop_tansu() {
-    local bin="$SHOP_CARGO_BIN/tansu"
-    local marker="$SHOP_CACHE/tansu-$SHOP_TANSU_VERSION-features"
-    if ! _shop_tansu_ok "$bin" "$marker"; then
-        _shop_say "installing tansu $SHOP_TANSU_VERSION ($SHOP_TANSU_FEATURES) with rustup's cargo (about 17 minutes)"
-        # rustup's cargo, as verified; --locked matters (the postgres feature breaks unlocked).
-        _shop_cargo_install tansu "$SHOP_CARGO_BIN:$SHOP_ORIG_PATH" \
-            tansu --version "$SHOP_TANSU_VERSION" --locked --features "$SHOP_TANSU_FEATURES" || return 1
-        echo "$SHOP_TANSU_FEATURES" >"$marker"
-    fi
-    export TANSU_BIN="$bin"
+_shop_step_tansu() {
+    # rustup's cargo, as verified; --locked matters (unlocked, its dependencies clash).
+    PATH="$SHOP_CARGO_BIN:$SHOP_ORIG_PATH" _shop_cargo_install tansu \
+        tansu --version "$SHOP_TANSU_VERSION" --locked --features "$SHOP_TANSU_FEATURES"
+    echo "$SHOP_TANSU_FEATURES" >"$SHOP_CACHE/tansu-$SHOP_TANSU_VERSION-features"
 }
 
-# (f) npm packages of one directory: `npm ci` only when node_modules is missing or stale.
-_shop_npm() {
-    local dir=$1
-    local stamp="$dir/node_modules/.package-lock.json" rel=${dir#"$SHOP_ROOT"}
-    rel=${rel#/}
-    if [[ -f $stamp && ! $dir/package-lock.json -nt $stamp && ! $dir/package.json -nt $stamp ]]; then
-        return 0
-    fi
-    if [[ -f $dir/package-lock.json ]]; then
-        _shop_say "npm ci in ${rel:-.}"
-        _shop_logged npm-"$(basename "$dir")" npm --prefix "$dir" ci --no-audit --no-fund
-    else
-        _shop_say "npm install in ${rel:-.} (no package-lock.json)"
-        _shop_logged npm-"$(basename "$dir")" npm --prefix "$dir" install --no-audit --no-fund
-    fi
+# npm packages of one directory: `npm ci` only when node_modules is missing or stale.
+_shop_npm_fresh() {
+    local dir=$1 stamp="$1/node_modules/.package-lock.json"
+    [[ -f $stamp && ! $dir/package-lock.json -nt $stamp && ! $dir/package.json -nt $stamp ]]
 }
+_shop_npm() { npm --prefix "$1" ci --no-audit --no-fund; }
+_shop_step_npm_root() { _shop_npm "$SHOP_ROOT"; }
+_shop_step_npm_end2end() { _shop_npm "$SHOP_ROOT/end2end"; }
 
-# (g) The browser for the end-to-end tests (Playwright cannot download its own here).
-_shop_chromium() {
-    [[ -x /usr/bin/chromium ]] && return 0
-    _shop_say "installing Debian's chromium"
-    _shop_apt_install chromium
+# The browser for the end-to-end tests (Playwright cannot download its own here).
+_shop_step_rust_debs() { _shop_apt_install "${SHOP_FALLBACK_DEBS[@]}"; }
+_shop_step_chromium() { _shop_apt_install chromium; }
+
+# The first builds, started beside the installs they do not need: the same cargo commands, with
+# the same flags and environment, that cargo-leptos and scripts/test.sh run next, so that those
+# find everything compiled. (Not run on a warm machine: there cargo's own progress is the display.)
+_shop_leptos_env() {
+    local release=$1
+    export LEPTOS_OUTPUT_NAME=shop LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
+        LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=frontend \
+        LEPTOS_BIN_DIR=server LEPTOS_JS_MINIFY=$release LEPTOS_HASH_FILES=false
 }
+_shop_step_server_release() {
+    _shop_leptos_env true
+    cargo build --package=server --bin=server --no-default-features --features=ssr --release
+}
+_shop_step_wasm() {
+    local profile=$1
+    _shop_leptos_env "$([[ $profile == wasm-release ]] && echo true || echo false)"
+    local args=(--lib --package=frontend --target-dir="$CARGO_TARGET_DIR/front"
+        --target=wasm32-unknown-unknown --no-default-features --features=hydrate)
+    [[ $SHOP_TOOLCHAIN_MODE == fallback ]] && args+=(-Zbuild-std=std,panic_abort)
+    [[ $profile == wasm-release ]] && args+=(--profile=wasm-release)
+    RUSTFLAGS="-Clink-args=--emit-relocs" cargo build "${args[@]}"
+}
+_shop_step_wasm_release() { _shop_step_wasm wasm-release; }
+_shop_step_wasm_debug() { _shop_step_wasm dev; }
+_shop_step_test_build() { cargo test --no-run; }
 
 # The target dir is shared by every checkout on the machine (that is what keeps CI's fresh clones
 # warm). Cargo names the final binaries by crate only (debug/server, front/…/frontend.wasm), so
@@ -228,19 +233,47 @@ _shop_claim_target_dir() {
     echo "$SHOP_ROOT" >"$marker"
 }
 
+# shop_setup run|test|all: install what that command needs and export its environment.
 shop_setup() {
+    local what=${1:-all}
     # Playwright must never try to download browsers (no internet but the registries).
     export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
     _shop_toolchain || return 1
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$SHOP_CACHE/target}"
     _shop_claim_target_dir
-    _shop_cargo_leptos || return 1
-    _shop_wasm_bindgen || return 1
-    _shop_tansu || return 1
-    _shop_npm "$SHOP_ROOT" || return 1
-    _shop_npm "$SHOP_ROOT/end2end" || return 1
-    _shop_chromium || return 1
-    # (h) npm's wasm-opt 132 and tailwindcss before anything else (Debian's binaryen 108
-    # breaks hydration); cargo-leptos adds this too, but cargo and we may call them directly.
+    local cargo_after=""
+    if _shop_fallback_debs_missing; then
+        steps_add rust_debs "Debian's Rust for the WASM build (apt)" 70 "" _shop_step_rust_debs
+        cargo_after=rust_debs
+    fi
+    _shop_npm_fresh "$SHOP_ROOT" ||
+        steps_add npm_root "npm: Tailwind CSS and wasm-opt" 25 "" _shop_step_npm_root
+    if [[ $what != run ]]; then
+        [[ -x /usr/bin/chromium ]] ||
+            steps_add chromium "Chromium for the browser tests (apt)" 60 "$cargo_after" _shop_step_chromium
+        _shop_npm_fresh "$SHOP_ROOT/end2end" ||
+            steps_add npm_end2end "npm: Playwright" 15 "" _shop_step_npm_end2end
+    fi
+    _shop_cargo_leptos_ok ||
+        steps_add cargo_leptos "cargo-leptos $SHOP_LEPTOS_VERSION (build tool)" 480 "$cargo_after" _shop_step_cargo_leptos
+    _shop_wasm_bindgen_ok ||
+        steps_add wasm_bindgen "wasm-bindgen $SHOP_WASM_BINDGEN_VERSION" 180 "$cargo_after" _shop_step_wasm_bindgen
+    _shop_tansu_ok "$SHOP_CARGO_BIN/tansu" "$SHOP_CACHE/tansu-$SHOP_TANSU_VERSION-features" ||
+        steps_add tansu "Tansu $SHOP_TANSU_VERSION broker (Kafka API)" 420 "" _shop_step_tansu
+    if ((${#STEP_IDS[@]} > 0)); then
+        # Something is being installed, so this is a first run: start the builds that follow
+        # beside the installs instead of after them.
+        if [[ $what == run ]]; then
+            steps_add server_release "Shop server (release build)" 600 "$cargo_after" _shop_step_server_release
+            steps_add wasm_release "Shop in the browser (WASM release build)" 300 "$cargo_after" _shop_step_wasm_release
+        else
+            steps_add test_build "Tests (debug build)" 600 "$cargo_after" _shop_step_test_build
+            steps_add wasm_debug "Shop in the browser (WASM debug build)" 200 "$cargo_after" _shop_step_wasm_debug
+        fi
+    fi
+    steps_run || return 1
+    export TANSU_BIN="$SHOP_CARGO_BIN/tansu"
+    # npm's wasm-opt 132 and tailwindcss before anything else (Debian's binaryen 108 breaks
+    # hydration); cargo-leptos adds this too, but cargo and we may call them directly.
     export PATH="$SHOP_ROOT/node_modules/.bin:$PATH"
 }

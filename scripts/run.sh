@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
-shop_setup
+started=$SECONDS
+shop_setup run
 
 # cargo-leptos runs in a session of its own, with the server (in a process group of its own)
 # and the server's broker under it; an interrupt or a SIGTERM/SIGHUP to this script sends
@@ -14,6 +15,20 @@ shop_setup
 # gone before it could stop the server; so does cargo-leptos ending.
 setsid cargo leptos serve --release --precompress "${LEPTOS_LIB_ARGS[@]}" &
 leader=$!
+# The last line a first run prints: where the shop is and how long it took to get there.
+addr=$(sed -nE 's/^site-addr = "(.*)"/\1/p' Cargo.toml)
+addr=${LEPTOS_SITE_ADDR:-$addr}
+(
+    while kill -0 "$leader" 2>/dev/null; do
+        if curl -fsS -o /dev/null "http://$addr/healthz" 2>/dev/null; then
+            took=$((SECONDS - started))
+            printf '\nPulse Shop is up at http://%s (%d:%02d after the command started; set-up %d:%02d)\n' \
+                "$addr" $((took / 60)) $((took % 60)) $((SHOP_SETUP_SECONDS / 60)) $((SHOP_SETUP_SECONDS % 60)) >&2
+            exit 0
+        fi
+        sleep 1
+    done
+) &
 stop() {
     pkill -TERM -s "$leader" 2>/dev/null || kill -TERM -- "-$leader" 2>/dev/null || true
     wait "$leader" 2>/dev/null || true

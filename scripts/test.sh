@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
-shop_setup
+shop_setup test
 
 # The backend tests use PostgreSQL at 127.0.0.1:5432 (started before each session and CI run;
 # start it here if it is not, e.g. after a reboot).
