@@ -9,4 +9,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 shop_setup
 
-exec cargo test -p server --release --test faults -- "$@"
+exec cargo test -p server --release --test suite faults:: -- "$@"

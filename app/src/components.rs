@@ -24,10 +24,10 @@ pub fn Logo() -> impl IntoView {
 pub fn AccountMenu(user: UserView) -> impl IntoView {
     view! {
         <div class="flex items-center gap-2">
-            <span class="hidden text-sm text-slate-600 md:inline dark:text-slate-300" data-testid="account-name">
+            <a href="/account" title="Your account" class="hidden rounded-lg px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 md:inline dark:text-slate-300 dark:hover:bg-slate-800" data-testid="account-name">
                 {user.name.clone()}
                 {user.is_staff.then(|| view! { <span class="ml-1 rounded bg-indigo-100 px-1.5 py-0.5 text-xs font-semibold text-indigo-700 dark:bg-indigo-900 dark:text-indigo-200">"staff"</span> })}
-            </span>
+            </a>
             <form method="post" action=Logout::url()>
                 <button
                     type="submit"

@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=pages::auth::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=pages::auth::RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ToastRegion />

@@ -1,16 +1,28 @@
-//! Sessions and passwords: bcrypt hashes, HS256 JWTs in an HttpOnly cookie.
+//! Passwords and who is signed in: bcrypt hashes behind a bounded queue, and the session cookie.
 //!
-//! The cookie is `SameSite=Lax` and `HttpOnly`; it is `Secure` only when the site is served over
-//! https, so that signing in works on http://127.0.0.1:3000 during development (the seed's
-//! always-`Secure` cookie was silently dropped there).
+//! The cookie (`session`, or `__Host-session` over https) holds a session token
+//! ([`crate::sessions`]); it is `HttpOnly`, `SameSite=Lax`, and `Secure` over https. bcrypt is
+//! deliberately slow, so hashing is a scarce resource: at most [`HASHING_AT_ONCE`] hashes run at
+//! a time and at most [`HASHING_QUEUE`] wait; beyond that a sign-in or sign-up is refused at once
+//! (429) instead of queueing work that would pin every core.
 
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
 
 use crate::ShopError;
 
+pub use crate::sessions::SESSION_DAYS;
 pub const SESSION_COOKIE: &str = "session";
-pub const SESSION_DAYS: i64 = 7;
+/// The cookie's name over https: the `__Host-` prefix makes browsers refuse it unless it is
+/// `Secure`, has `Path=/` and no `Domain` (no subdomain can plant or read it).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-session";
+/// bcrypt hashes running at once (one core stays free for everything else).
+pub const HASHING_AT_ONCE: usize = 1;
+/// bcrypt hashes waiting for their turn before more are refused.
+pub const HASHING_QUEUE: usize = 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,18 +47,11 @@ impl Role {
     }
 }
 
-/// JWT claims.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Claims {
-    pub sub: String,
-    pub role: Role,
-    pub iat: i64,
-    pub exp: i64,
-}
-
-/// Who is signed in, as proven by a valid session cookie.
+/// Who is signed in, as the database says now: a live session row and the account's role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
+    /// The session's id (the hash of its token), to end it or find its sockets.
+    pub id: String,
     pub user_id: String,
     pub role: Role,
 }
@@ -66,12 +71,15 @@ impl Session {
 
 #[derive(Clone)]
 pub struct AuthSettings {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
     pub bcrypt_cost: u32,
     /// A hash of a random string at the configured cost, verified against when an email is
     /// unknown so that a failed sign-in takes as long whether or not the account exists.
     pub dummy_hash: String,
+    /// Session cookies are `Secure` and `__Host-` on every request, not only on https ones
+    /// (`APP_ENV=production`: served over https, perhaps behind a proxy that does not say so).
+    pub secure_cookies: bool,
+    hashing: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -81,38 +89,45 @@ impl std::fmt::Debug for AuthSettings {
 }
 
 impl AuthSettings {
-    pub fn new(jwt_secret: &[u8], bcrypt_cost: u32) -> Self {
+    pub fn new(bcrypt_cost: u32) -> Self {
         let dummy_hash = bcrypt::hash(crate::new_id(), bcrypt_cost).expect("bcrypt cost was validated by the configuration");
-        AuthSettings { encoding: EncodingKey::from_secret(jwt_secret), decoding: DecodingKey::from_secret(jwt_secret), bcrypt_cost, dummy_hash }
+        AuthSettings { bcrypt_cost, dummy_hash, secure_cookies: false, hashing: Arc::new(Semaphore::new(HASHING_AT_ONCE)), waiting: Arc::default() }
     }
 
-    pub fn issue(&self, user_id: &str, role: Role, now_secs: i64) -> String {
-        let claims = Claims { sub: user_id.to_owned(), role, iat: now_secs, exp: now_secs + SESSION_DAYS * 24 * 3600 };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).expect("HS256 encoding cannot fail")
-    }
-
-    /// Verifies signature, algorithm (HS256 only: `alg: none` and others are refused) and expiry.
-    pub fn verify(&self, token: &str) -> Option<Session> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
-        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
-        decode::<Claims>(token, &self.decoding, &validation).ok().map(|d| Session { user_id: d.claims.sub, role: d.claims.role })
-    }
-
-    /// The session named by a request's `Cookie` headers, if valid.
-    pub fn session_from_headers(&self, headers: &http::HeaderMap) -> Option<Session> {
-        cookie_value(headers, SESSION_COOKIE).and_then(|t| self.verify(&t))
+    /// Runs one bcrypt computation when its turn comes; refused when the queue is full.
+    async fn bcrypt<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ShopError> {
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= HASHING_AT_ONCE + HASHING_QUEUE {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(ShopError::RateLimited("The shop is busy signing people in: try again in a few seconds.".into()));
+        }
+        let permit = self.hashing.clone().acquire_owned().await.map_err(ShopError::internal);
+        let result = match permit {
+            Ok(permit) => tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                work()
+            })
+            .await
+            .map_err(ShopError::internal),
+            Err(e) => Err(e),
+        };
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        result
     }
 
     pub async fn hash_password(&self, password: &str) -> Result<String, ShopError> {
         let (password, cost) = (password.to_owned(), self.bcrypt_cost);
-        tokio::task::spawn_blocking(move || bcrypt::hash(password, cost)).await.map_err(ShopError::internal)?.map_err(ShopError::internal)
+        self.bcrypt(move || bcrypt::hash(password, cost)).await?.map_err(ShopError::internal)
     }
 
-    pub async fn verify_password(&self, password: &str, hash: &str) -> bool {
+    pub async fn verify_password(&self, password: &str, hash: &str) -> Result<bool, ShopError> {
         let (password, hash) = (password.to_owned(), hash.to_owned());
-        tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false)).await.unwrap_or(false)
+        self.bcrypt(move || bcrypt::verify(password, &hash).unwrap_or(false)).await
     }
+}
+
+/// The session token a request's cookies carry, if any (the `__Host-` cookie first).
+pub fn session_token(headers: &http::HeaderMap) -> Option<String> {
+    cookie_value(headers, SECURE_SESSION_COOKIE).or_else(|| cookie_value(headers, SESSION_COOKIE))
 }
 
 /// Reads one cookie from the request headers.
@@ -130,14 +145,20 @@ pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
 /// `Set-Cookie` value for a new session.
 pub fn session_cookie(token: &str, secure: bool) -> String {
     let max_age = SESSION_DAYS * 24 * 3600;
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    if secure {
+        format!("{SECURE_SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}; Secure")
+    } else {
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}")
+    }
 }
 
-/// `Set-Cookie` value that removes the session.
+/// `Set-Cookie` value that removes the session cookie.
 pub fn clear_session_cookie(secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    if secure {
+        format!("{SECURE_SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure")
+    } else {
+        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+    }
 }
 
 /// Whether the request came over https (directly or through a proxy that says so).
@@ -150,67 +171,52 @@ pub fn is_https(headers: &http::HeaderMap, uri: &http::Uri) -> bool {
 mod tests {
     use super::*;
 
-    fn settings() -> AuthSettings {
-        AuthSettings::new(b"test-secret-test-secret-test-secret", 4)
-    }
-
-    #[test]
-    fn tokens_round_trip_and_expire() {
-        let s = settings();
-        let now = chrono::Utc::now().timestamp();
-        let t = s.issue("u1", Role::Staff, now);
-        assert_eq!(s.verify(&t), Some(Session { user_id: "u1".into(), role: Role::Staff }));
-        let old = s.issue("u1", Role::Shopper, now - SESSION_DAYS * 24 * 3600 - 60);
-        assert_eq!(s.verify(&old), None, "expired");
-        let other = AuthSettings::new(b"another-secret-another-secret-xx", 4);
-        assert_eq!(other.verify(&t), None, "wrong key");
-    }
-
-    #[test]
-    fn alg_none_and_garbage_are_refused() {
-        use base64_like::b64;
-        let s = settings();
-        let now = chrono::Utc::now().timestamp();
-        let header = b64(r#"{"alg":"none","typ":"JWT"}"#);
-        let claims = b64(&format!(r#"{{"sub":"u1","role":"staff","iat":{now},"exp":{}}}"#, now + 3600));
-        assert_eq!(s.verify(&format!("{header}.{claims}.")), None);
-        assert_eq!(s.verify("not.a.jwt"), None);
-        assert_eq!(s.verify(""), None);
-    }
-
-    /// Minimal URL-safe base64 without padding, to forge tokens in tests.
-    mod base64_like {
-        pub fn b64(s: &str) -> String {
-            const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-            let b = s.as_bytes();
-            let mut out = String::new();
-            for chunk in b.chunks(3) {
-                let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &x)| acc | (x as u32) << (16 - 8 * i));
-                for i in 0..=chunk.len() {
-                    out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-                }
-            }
-            out
-        }
-    }
-
     #[test]
     fn cookies() {
         let mut h = http::HeaderMap::new();
-        h.insert(http::header::COOKIE, "a=1; session=abc.def; b=2".parse().unwrap());
-        assert_eq!(cookie_value(&h, "session").as_deref(), Some("abc.def"));
+        h.insert(http::header::COOKIE, "a=1; session=abc; b=2".parse().unwrap());
+        assert_eq!(cookie_value(&h, "session").as_deref(), Some("abc"));
         assert_eq!(cookie_value(&h, "missing"), None);
+        assert_eq!(session_token(&h).as_deref(), Some("abc"));
+        h.insert(http::header::COOKIE, "session=plain; __Host-session=secure".parse().unwrap());
+        assert_eq!(session_token(&h).as_deref(), Some("secure"));
         let c = session_cookie("tok", false);
-        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
-        assert!(session_cookie("tok", true).ends_with("; Secure"));
+        assert!(c.starts_with("session=tok;") && c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
+        let c = session_cookie("tok", true);
+        assert!(c.starts_with("__Host-session=tok;") && c.contains("Path=/;") && c.ends_with("; Secure") && !c.contains("Domain"));
         assert!(clear_session_cookie(false).contains("Max-Age=0"));
+        assert!(clear_session_cookie(true).starts_with("__Host-session=;"));
     }
 
     #[tokio::test]
     async fn passwords_hash_and_verify() {
-        let s = settings();
+        let s = AuthSettings::new(4);
         let h = s.hash_password("correct horse").await.unwrap();
-        assert!(s.verify_password("correct horse", &h).await);
-        assert!(!s.verify_password("wrong horse", &h).await);
+        assert!(s.verify_password("correct horse", &h).await.unwrap());
+        assert!(!s.verify_password("wrong horse", &h).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_hashes_is_refused_not_queued() {
+        let s = AuthSettings::new(10);
+        let all = futures_like_join(&s, 60).await;
+        let refused = all.iter().filter(|r| matches!(r, Err(ShopError::RateLimited(_)))).count();
+        assert!(refused >= 60 - HASHING_AT_ONCE - HASHING_QUEUE, "{refused} of 60 refused");
+        assert!(all.iter().filter(|r| r.is_ok()).count() >= 1);
+    }
+
+    async fn futures_like_join(s: &AuthSettings, n: usize) -> Vec<Result<bool, ShopError>> {
+        let hash = s.dummy_hash.clone();
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let (s, hash) = (s.clone(), hash.clone());
+                tokio::spawn(async move { s.verify_password("guess", &hash).await })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
     }
 }

@@ -92,7 +92,26 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<Data
     // Prove the connection works before migrating, so the message says "connect".
     db.execute_unprepared("SELECT 1").await.map_err(|e| ConnectError::Connect { url: shown.clone(), reason: e.to_string() })?;
     Migrator::up(&db, None).await.map_err(|e| ConnectError::Migrate { url: shown, reason: e.to_string() })?;
+    if is_sqlite {
+        make_sqlite_files_private(&db);
+    }
     Ok(db)
+}
+
+/// The database file and its WAL companions hold every account's hash and address: readable and
+/// writable by the server's user only.
+fn make_sqlite_files_private(db: &DatabaseConnection) {
+    use std::os::unix::fs::PermissionsExt;
+    let file = db.get_sqlite_connection_pool().connect_options().get_filename().to_owned();
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.clone().into_os_string();
+        path.push(suffix);
+        if let Err(e) = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(path = %std::path::Path::new(&path).display(), error = %e, "could not make the database file private");
+            }
+        }
+    }
 }
 
 fn create_sqlite_parent_dir(url: &str) {

@@ -13,6 +13,8 @@ pub mod entities;
 pub mod error;
 pub mod orders;
 pub mod outbox;
+pub mod passwords;
+pub mod sessions;
 pub mod shop;
 
 pub use error::ShopError;

@@ -9,6 +9,7 @@ use crate::auth::AuthSettings;
 use crate::catalog::CatalogCache;
 use crate::checkout::SqliteCheckoutWriter;
 use crate::db::WriteGate;
+use crate::sessions::SessionCache;
 
 #[derive(Clone)]
 pub struct Shop {
@@ -20,15 +21,15 @@ pub struct Shop {
     pub gate: WriteGate,
     /// On SQLite, the thread that writes checkouts (`checkout/sqlite.rs`); `None` on PostgreSQL.
     pub sqlite_checkout: Option<Arc<SqliteCheckoutWriter>>,
-    /// The account with this email is staff (lower-cased).
-    pub admin_email: Option<String>,
+    /// Sessions looked up in the last two seconds (`sessions.rs`).
+    pub sessions: Arc<SessionCache>,
     /// Products with less stock than this count as "low stock" for staff.
     pub low_stock_threshold: i32,
 }
 
 impl Shop {
     /// Fails only if, on SQLite, the operating system refuses the checkout writer's thread.
-    pub fn new(db: DatabaseConnection, auth: AuthSettings, admin_email: Option<String>, low_stock_threshold: i32) -> std::io::Result<Self> {
+    pub fn new(db: DatabaseConnection, auth: AuthSettings, low_stock_threshold: i32) -> std::io::Result<Self> {
         let gate = WriteGate::for_backend(db.get_database_backend());
         let sqlite_checkout = if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
             let path = db.get_sqlite_connection_pool().connect_options().get_filename().to_owned();
@@ -43,7 +44,7 @@ impl Shop {
             outbox_wake: Arc::new(Notify::new()),
             gate,
             sqlite_checkout,
-            admin_email: admin_email.map(|e| domain::validation::normalize_email(&e)),
+            sessions: Arc::default(),
             low_stock_threshold,
         })
     }

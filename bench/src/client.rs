@@ -25,7 +25,7 @@ pub fn http_client() -> reqwest::Client {
         .expect("HTTP client")
 }
 
-/// A signed-in user: the value of its `session` cookie.
+/// A signed-in user: its session cookie, `name=value` (`__Host-session` in production).
 #[derive(Clone)]
 pub struct User {
     pub cookie: String,
@@ -36,8 +36,10 @@ fn session_from(resp: &reqwest::Response) -> Option<String> {
         .get_all(reqwest::header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("session=").map(|rest| rest.split(';').next().unwrap_or_default().to_owned()))
-        .filter(|v| !v.is_empty())
+        .filter_map(|v| v.split(';').next())
+        .find(|pair| pair.starts_with("session=") || pair.starts_with("__Host-session="))
+        .filter(|pair| !pair.ends_with('='))
+        .map(str::to_owned)
 }
 
 pub async fn register(http: &reqwest::Client, base: &str, email: &str) -> Result<User, String> {
@@ -73,7 +75,7 @@ pub async fn checkout(http: &reqwest::Client, base: &str, user: &User, product: 
     let cart = format!("{product}:1");
     let r = http
         .post(format!("{base}/api/place_order"))
-        .header("cookie", format!("session={}", user.cookie))
+        .header("cookie", &user.cookie)
         .form(&[
             ("first_name", "Ada"),
             ("last_name", "Lovelace"),
@@ -110,7 +112,7 @@ pub async fn open_socket(addr: SocketAddr, user: &User) -> Result<Socket, String
     let stream = tcp.connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
     stream.set_nodelay(true).ok();
     let mut req = format!("ws://{addr}/ws").into_client_request().map_err(|e| e.to_string())?;
-    req.headers_mut().insert("cookie", format!("session={}", user.cookie).parse().map_err(|_| "cookie header")?);
+    req.headers_mut().insert("cookie", user.cookie.parse().map_err(|_| "cookie header")?);
     // Small buffers: the benchmark holds up to 20,000 of these itself.
     let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0);
     let (mut ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(config)).await.map_err(|e| format!("upgrade: {e}"))?;

@@ -11,6 +11,8 @@ use tokio::process::{Child, Command};
 
 pub const STAFF_EMAIL: &str = "bench-staff@example.test";
 pub const STAFF_PASSWORD: &str = "bench-staff-password";
+/// What the benchmarked server's `/metrics` asks for.
+pub const METRICS_TOKEN: &str = "bench-metrics-token-0123456789";
 
 pub struct Paths {
     pub server_bin: PathBuf,
@@ -53,8 +55,13 @@ impl Server {
             .env("LEPTOS_SITE_ROOT", &paths.site_root)
             .env("EMBEDDED_BROKER_ADDR", format!("127.0.0.1:{broker_port}"))
             .env("APP_ENV", "production")
-            .env("JWT_SECRET", "bench-secret-bench-secret-bench-secret-0123")
             .env("BCRYPT_COST", "4")
+            // The benchmark holds as many sockets as the open-file limit allows, thousands of them
+            // for one staff account: the caps that protect a public shop stay out of its way.
+            .env("MAX_CONNECTIONS", "1000000")
+            .env("MAX_CONNECTIONS_PER_IP", "1000000")
+            .env("WS_PER_USER", "1000000")
+            .env("METRICS_TOKEN", METRICS_TOKEN)
             .env("ADMIN_EMAIL", STAFF_EMAIL)
             .env("ADMIN_PASSWORD", STAFF_PASSWORD)
             .env("RUST_LOG", std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()))
@@ -97,7 +104,8 @@ impl Server {
 
     /// A figure from `/metrics`.
     pub async fn metric(&self, name: &str) -> Option<f64> {
-        let text = reqwest::get(format!("{}/metrics", self.base)).await.ok()?.text().await.ok()?;
+        let r = reqwest::Client::new().get(format!("{}/metrics", self.base)).bearer_auth(METRICS_TOKEN).send().await.ok()?;
+        let text = r.text().await.ok()?;
         text.lines().find_map(|l| l.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
     }
 

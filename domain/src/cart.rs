@@ -8,6 +8,14 @@ use serde::{Deserialize, Serialize};
 /// Most units of one product in one order.
 pub const MAX_QUANTITY: i64 = 99;
 
+/// Longest cart text (the `cart` cookie, a form's `cart` field) that is read at all. Fifty lines
+/// of the longest product ids fit; anything longer was not written by the shop and is refused
+/// before any parsing, so no request can make a parser work longer than this.
+pub const MAX_CART_TEXT: usize = 4096;
+
+/// Most lines (different products) one cart holds.
+pub const MAX_CART_LINES: usize = 50;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartLine {
     pub product_id: String,
@@ -21,13 +29,16 @@ pub struct Cart {
 
 impl Cart {
     /// Adds `quantity` of a product, merging with an existing line, capped at [`MAX_QUANTITY`].
+    /// A new product beyond [`MAX_CART_LINES`] is not added.
     pub fn add(&mut self, product_id: &str, quantity: i64) {
         if quantity <= 0 {
             return;
         }
-        match self.lines.iter_mut().find(|l| l.product_id == product_id) {
-            Some(line) => line.quantity = (line.quantity + quantity).min(MAX_QUANTITY),
-            None => self.lines.push(CartLine { product_id: product_id.to_owned(), quantity: quantity.min(MAX_QUANTITY) }),
+        let quantity = quantity.min(MAX_QUANTITY);
+        if let Some(line) = self.lines.iter_mut().find(|l| l.product_id == product_id) {
+            line.quantity = line.quantity.saturating_add(quantity).min(MAX_QUANTITY);
+        } else if self.lines.len() < MAX_CART_LINES {
+            self.lines.push(CartLine { product_id: product_id.to_owned(), quantity });
         }
     }
 
@@ -72,14 +83,23 @@ impl Cart {
     }
 
     pub fn from_cookie(text: &str) -> Cart {
-        Cart::decode(&text.replace('|', ","))
+        Cart::decode_with(text, '|')
     }
 
     /// Lenient parse of [`Cart::encode`]'s output for display; malformed parts are dropped.
     /// Checkout does not use this: it validates strictly with [`crate::validation::parse_cart_lines`].
+    /// A text over [`MAX_CART_TEXT`] is not read (an empty cart), and at most
+    /// [`MAX_CART_LINES`] parts are looked at: the work is bounded whatever the input.
     pub fn decode(text: &str) -> Cart {
+        Cart::decode_with(text, ',')
+    }
+
+    fn decode_with(text: &str, separator: char) -> Cart {
         let mut cart = Cart::default();
-        for part in text.split(',') {
+        if text.len() > MAX_CART_TEXT {
+            return cart;
+        }
+        for part in text.split(separator).take(MAX_CART_LINES) {
             if let Some((id, qty)) = part.split_once(':') {
                 if let Ok(q) = qty.trim().parse::<i64>() {
                     if is_valid_product_id(id.trim()) {
@@ -122,6 +142,25 @@ pub fn is_valid_product_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantities_do_not_overflow() {
+        let cart = Cart::from_cookie("x:1|x:9223372036854775807");
+        assert_eq!(cart.quantity_of("x"), MAX_QUANTITY);
+        let cart = Cart::decode("x:9223372036854775807,x:9223372036854775807");
+        assert_eq!(cart.quantity_of("x"), MAX_QUANTITY);
+    }
+
+    #[test]
+    fn an_oversized_cart_text_is_not_read() {
+        let lines: Vec<String> = (0..20_000).map(|i| format!("p{i}:1")).collect();
+        assert_eq!(Cart::from_cookie(&lines.join("|")), Cart::default());
+        // Within the size limit, only the first MAX_CART_LINES products are kept.
+        let many: Vec<String> = (0..400).map(|i| format!("{i}:1")).collect();
+        let text = many.join(",");
+        assert!(text.len() <= MAX_CART_TEXT);
+        assert_eq!(Cart::decode(&text).lines.len(), MAX_CART_LINES);
+    }
 
     #[test]
     fn a_line_may_not_exceed_the_stock() {

@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod pricing;
 pub mod stats;
+pub mod throttle;
 pub mod validation;
 pub mod views;
 

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::cart::{is_valid_product_id, CartLine, MAX_QUANTITY};
+use crate::cart::{is_valid_product_id, CartLine, MAX_CART_TEXT, MAX_QUANTITY};
 
 /// Field name → message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,7 +36,7 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 /// bcrypt only reads the first 72 bytes; longer passwords would silently be truncated.
 pub const MAX_PASSWORD_BYTES: usize = 72;
 /// Most distinct products in one order.
-pub const MAX_CART_LINES: usize = 50;
+pub use crate::cart::MAX_CART_LINES;
 
 /// Normalises an email for storage and lookup: trimmed, lower-cased.
 pub fn normalize_email(email: &str) -> String {
@@ -75,6 +75,13 @@ pub struct Registration {
     pub name: String,
     pub email: String,
     pub password: String,
+}
+
+/// An account's display name: required, at most 100 characters, no control characters.
+pub fn validate_name(name: &str) -> Result<String, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let name = text(&mut errors, "name", "Name", name, 100);
+    errors.into_result(name)
 }
 
 pub fn validate_registration(name: &str, email: &str, password: &str) -> Result<Registration, FieldErrors> {
@@ -140,6 +147,10 @@ pub fn parse_cart_lines(encoded: &str) -> Result<Vec<CartLine>, String> {
     if encoded.is_empty() {
         return Err("Your cart is empty.".into());
     }
+    // Bounded before any parsing: the merge below is quadratic in the number of lines.
+    if encoded.len() > MAX_CART_TEXT || encoded.split(',').nth(MAX_CART_LINES).is_some() {
+        return Err(format!("At most {MAX_CART_LINES} different products per order."));
+    }
     let mut lines: Vec<CartLine> = Vec::new();
     for part in encoded.split(',') {
         let (id, qty) = part.split_once(':').ok_or_else(|| format!("Malformed cart line \"{}\".", truncate(part)))?;
@@ -189,6 +200,16 @@ fn truncate(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn oversized_carts_are_refused_before_parsing() {
+        let lines: Vec<String> = (0..51).map(|i| format!("p{i}:1")).collect();
+        assert!(parse_cart_lines(&lines.join(",")).unwrap_err().contains("At most 50"));
+        let long = format!("{}:1", "a".repeat(MAX_CART_TEXT));
+        assert!(parse_cart_lines(&long).is_err());
+        let fifty: Vec<String> = (0..50).map(|i| format!("p{i}:1")).collect();
+        assert_eq!(parse_cart_lines(&fifty.join(",")).unwrap().len(), 50);
+    }
+
     use super::*;
 
     #[test]

@@ -8,12 +8,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_schema;
 mod m20261125_000002_seed_catalog;
+mod m20261201_000003_sessions;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_schema::Migration), Box::new(m20261125_000002_seed_catalog::Migration)]
+        vec![
+            Box::new(m20261125_000001_schema::Migration),
+            Box::new(m20261125_000002_seed_catalog::Migration),
+            Box::new(m20261201_000003_sessions::Migration),
+        ]
     }
 }

@@ -50,6 +50,10 @@ impl EmbeddedBroker {
             .arg("--storage-engine")
             .arg("sqlite://tansu.db")
             .current_dir(&self.dir)
+            // The broker gets none of the server's environment (DATABASE_URL with its password,
+            // ADMIN_PASSWORD, METRICS_TOKEN...): only what a process needs to run.
+            .env_clear()
+            .envs(std::env::vars_os().filter(|(k, _)| ["PATH", "HOME", "LANG", "TZ"].iter().any(|keep| k == keep)))
             .env("RUST_LOG", std::env::var("TANSU_LOG").unwrap_or_else(|_| "warn".into()))
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)

@@ -41,13 +41,18 @@ pub struct Config {
     pub partitions: i32,
     /// How long an idle consumer waits between fetches (see `consumer.rs` and `nudge.rs`).
     pub fetch_max_wait_ms: i32,
-    pub jwt_secret: Vec<u8>,
     pub bcrypt_cost: u32,
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
     pub low_stock_threshold: i32,
     /// Per-socket queue length before the socket is told to resync.
     pub ws_queue: usize,
+    /// Connection caps and the header timeout (`listener.rs`).
+    pub limits: crate::listener::Limits,
+    /// Most live sockets one user may hold at once.
+    pub ws_per_user: usize,
+    /// The bearer token `/metrics` asks for; `/metrics` is not served without one.
+    pub metrics_token: Option<String>,
 }
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -115,12 +120,6 @@ impl Config {
         if topic.len() > 249 || !topic.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
             return Err(err("KAFKA_TOPIC", format!("\"{topic}\" is not a valid topic name (letters, digits, . _ -)")));
         }
-        let jwt_secret = match get(env, "JWT_SECRET") {
-            Some(s) if s.len() >= 32 => s.into_bytes(),
-            Some(_) => return Err(err("JWT_SECRET", "must be at least 32 characters")),
-            None if production => return Err(err("JWT_SECRET", "is required when APP_ENV=production")),
-            None => dev_secret(&data_dir).map_err(|e| err("JWT_SECRET", format!("not set, and the development secret in {} could not be created: {e}", data_dir.display())))?,
-        };
         let admin_email = get(env, "ADMIN_EMAIL");
         if let Some(e) = &admin_email {
             if !domain::validation::is_plausible_email(e) {
@@ -132,6 +131,13 @@ impl Config {
             if p.len() < domain::validation::MIN_PASSWORD_LEN {
                 return Err(err("ADMIN_PASSWORD", "must be at least 8 characters"));
             }
+        }
+        // Staff are made from both or neither: an email alone would wait for whoever signs up
+        // with it first.
+        match (&admin_email, &admin_password) {
+            (Some(_), None) => return Err(err("ADMIN_PASSWORD", "is required with ADMIN_EMAIL (the staff account is created at start-up, never by signing up)")),
+            (None, Some(_)) => return Err(err("ADMIN_EMAIL", "is required with ADMIN_PASSWORD")),
+            _ => {}
         }
         let is_sqlite = database_url.starts_with("sqlite:");
         let fetch_wait = default_fetch_wait_ms(&broker);
@@ -149,12 +155,21 @@ impl Config {
             topic,
             partitions: parse(env, "KAFKA_PARTITIONS", 3, 1..=256, "a whole number")?,
             fetch_max_wait_ms: parse(env, "KAFKA_FETCH_MAX_WAIT_MS", fetch_wait, 0..=10_000, "a number of milliseconds")?,
-            jwt_secret,
             bcrypt_cost: parse(env, "BCRYPT_COST", 12, 4..=31, "a bcrypt cost")?,
             admin_email,
             admin_password,
             low_stock_threshold: parse(env, "LOW_STOCK_THRESHOLD", 5, 0..=1_000_000, "a whole number")?,
             ws_queue: parse(env, "WS_QUEUE", 256, 1..=1_000_000, "a whole number")?,
+            limits: crate::listener::Limits {
+                max_connections: parse(env, "MAX_CONNECTIONS", default_max_connections(), 1..=10_000_000, "a whole number")?,
+                per_ip: parse(env, "MAX_CONNECTIONS_PER_IP", 256, 1..=10_000_000, "a whole number")?,
+                header_timeout: std::time::Duration::from_millis(parse(env, "HEADER_TIMEOUT_MS", 10_000, 100..=600_000, "a number of milliseconds")?),
+            },
+            ws_per_user: parse(env, "WS_PER_USER", 16, 1..=10_000_000, "a whole number")?,
+            metrics_token: match get(env, "METRICS_TOKEN") {
+                Some(t) if t.len() < 16 => return Err(err("METRICS_TOKEN", "must be at least 16 characters")),
+                t => t,
+            },
         })
     }
 }
@@ -175,6 +190,15 @@ fn default_fetch_wait_ms(broker: &Broker) -> i32 {
     }
 }
 
+/// Below the open-file limit the server will raise itself to (`startup::raise_fd_limit`), with
+/// room for the database, the broker connections and the files it serves.
+fn default_max_connections() -> usize {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: a plain libc call on a stack value.
+    let hard = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 { lim.rlim_max } else { 1024 };
+    (hard.min(1 << 20) as usize).saturating_sub(256).max(64)
+}
+
 /// `TANSU_BIN`, else `tansu` on `PATH`, else `~/.cargo/bin/tansu`.
 pub fn find_tansu(env: Env) -> Result<PathBuf, ConfigError> {
     if let Some(bin) = get(env, "TANSU_BIN") {
@@ -189,23 +213,6 @@ pub fn find_tansu(env: Env) -> Result<PathBuf, ConfigError> {
         .ok_or_else(|| err("KAFKA_BROKERS", "not set, and no Tansu binary was found to start a local broker (set TANSU_BIN, or run scripts/run.sh which installs it)"))
 }
 
-/// A random secret kept in the data dir, so development sessions survive restarts.
-fn dev_secret(data_dir: &Path) -> std::io::Result<Vec<u8>> {
-    let path = data_dir.join("dev-jwt-secret");
-    if let Ok(s) = std::fs::read_to_string(&path) {
-        if s.trim().len() >= 32 {
-            return Ok(s.trim().as_bytes().to_vec());
-        }
-    }
-    std::fs::create_dir_all(data_dir)?;
-    let secret: String = {
-        use rand::Rng;
-        let mut rng = rand::rng();
-        (0..48).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[rng.random_range(0..62)])).collect()
-    };
-    std::fs::write(&path, &secret)?;
-    Ok(secret.into_bytes())
-}
 
 #[cfg(test)]
 mod tests {
@@ -235,7 +242,6 @@ mod tests {
         assert_eq!(c.partitions, 3);
         assert_eq!(c.bcrypt_cost, 12);
         assert!(c.database_url.starts_with("sqlite://"));
-        assert!(c.jwt_secret.len() >= 32);
         assert_eq!(c.fetch_max_wait_ms, 10, "a shared cluster: other instances' events within 10 ms");
     }
 
@@ -258,7 +264,6 @@ mod tests {
             ("KAFKA_PARTITIONS", "0"),
             ("LEPTOS_SITE_ADDR", "localhost"),
             ("BCRYPT_COST", "99"),
-            ("JWT_SECRET", "short"),
             ("APP_ENV", "staging"),
             ("KAFKA_TOPIC", "bad topic"),
             ("ADMIN_EMAIL", "nope"),
@@ -271,8 +276,7 @@ mod tests {
     }
 
     #[test]
-    fn production_requires_a_secret() {
-        assert_eq!(with(&[("APP_ENV", "production")]).unwrap_err().var, "JWT_SECRET");
-        assert!(with(&[("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(32))]).is_ok());
+    fn app_env_chooses_production() {
+        assert!(with(&[("APP_ENV", "production")]).unwrap().production);
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! It starts at the latest offset (browsers resync on connect, so history is not replayed) and
 //! keeps its offsets across reconnects, so a broker outage loses nothing that was produced.
-//! A record that cannot be decoded is logged, counted and skipped.
+//! A record that cannot be decoded is logged, counted and skipped; so is an event whose order the
+//! database does not have, or has with another owner (the topic is not trusted about ownership).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -92,26 +93,39 @@ impl Consumer {
                 self.nudge.wait(p, idle).await;
                 continue;
             }
+            let mut events = Vec::with_capacity(records.len());
             for r in records {
                 offset = offset.max(r.offset + 1);
                 let Some(value) = r.record.value else { continue };
                 match OrderEvent::from_json(&value) {
-                    Ok(event) => {
-                        Metrics::inc(&self.metrics.events_consumed, 1);
-                        if event.kind == EventType::OrderCreated || event.status == OrderStatus::Cancelled {
-                            // Stock changed somewhere (maybe on another instance).
-                            self.shop.catalog.invalidate();
-                        }
-                        let span = tracing::debug_span!("event", order_id = %event.order_id, event_id = %event.event_id);
-                        let _enter = span.enter();
-                        let n = self.hub.publish(&event);
-                        tracing::debug!(sockets = n, "event pushed");
-                    }
+                    Ok(event) => events.push((r.offset, event)),
                     Err(e) => {
                         Metrics::inc(&self.metrics.events_malformed, 1);
                         tracing::warn!(partition = p, offset = r.offset, error = %e, "skipping an undecodable record");
                     }
                 }
+            }
+            // Who owns each order is the database's word, not the record's: anyone who can write
+            // to the topic could otherwise show a shopper an order that is not theirs. (A
+            // database error ends this session before the offset moves: the batch is fetched
+            // again.)
+            let ids: Vec<&str> = events.iter().map(|(_, e)| e.order_id.as_str()).collect();
+            let owners = backend::orders::owners(&self.shop, &ids).await.map_err(|e| format!("reading the owners of a batch: {e}"))?;
+            for (at, event) in events {
+                if owners.get(&event.order_id) != Some(&event.user_id) {
+                    Metrics::inc(&self.metrics.events_untrusted, 1);
+                    tracing::warn!(partition = p, offset = at, order_id = %event.order_id.escape_debug(), "skipping an event whose order or owner the database does not know");
+                    continue;
+                }
+                Metrics::inc(&self.metrics.events_consumed, 1);
+                if event.kind == EventType::OrderCreated || event.status == OrderStatus::Cancelled {
+                    // Stock changed somewhere (maybe on another instance).
+                    self.shop.catalog.invalidate();
+                }
+                let span = tracing::debug_span!("event", order_id = %event.order_id, event_id = %event.event_id);
+                let _enter = span.enter();
+                let n = self.hub.publish(&event);
+                tracing::debug!(sockets = n, "event pushed");
             }
             *offsets[p].lock().expect("offset lock") = Some(offset);
         }

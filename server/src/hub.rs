@@ -30,6 +30,8 @@ pub enum Outgoing {
 struct Entry {
     tx: mpsc::Sender<Outgoing>,
     overflowed: Arc<AtomicBool>,
+    /// The session the socket was opened with: when it ends, the socket is closed.
+    session: String,
 }
 
 #[derive(Default)]
@@ -40,6 +42,8 @@ struct Registry {
     /// 10,000 staff sockets closing scanned all the others under the write lock, which holds up
     /// every publish meanwhile.
     staff: HashMap<u64, Entry>,
+    /// Sockets held per user, staff included (`WS_PER_USER` caps it).
+    per_user: HashMap<String, usize>,
     closed: bool,
 }
 
@@ -67,6 +71,12 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         let mut reg = self.hub.registry.write().expect("hub lock");
         let id = self.id;
+        if let Some(n) = reg.per_user.get_mut(&self.user_id) {
+            *n -= 1;
+            if *n == 0 {
+                reg.per_user.remove(&self.user_id);
+            }
+        }
         if self.staff {
             reg.staff.remove(&id);
         } else if let Some(list) = reg.by_user.get_mut(&self.user_id) {
@@ -83,17 +93,29 @@ impl Hub {
         Arc::new(Hub { registry: RwLock::default(), publishing: Mutex::new(()), next_id: AtomicU64::new(1), metrics })
     }
 
-    /// A queue of `queue` entries for a new socket. After `close`, the queue comes back already
-    /// closed.
-    pub fn subscribe(self: &Arc<Self>, user_id: &str, staff: bool, queue: usize) -> (Subscription, mpsc::Receiver<Outgoing>) {
+    /// A queue of `queue` entries for a new socket, or `None` when the user already holds
+    /// `max_per_user` sockets. After `close`, the queue comes back already closed.
+    pub fn subscribe(
+        self: &Arc<Self>,
+        user_id: &str,
+        session: &str,
+        staff: bool,
+        queue: usize,
+        max_per_user: usize,
+    ) -> Option<(Subscription, mpsc::Receiver<Outgoing>)> {
         // Room for at least one frame and the resync that may follow it.
         let (tx, rx) = mpsc::channel(queue.max(2));
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let overflowed = Arc::new(AtomicBool::new(false));
         {
             let mut reg = self.registry.write().expect("hub lock");
+            let held = reg.per_user.entry(user_id.to_owned()).or_default();
+            if *held >= max_per_user {
+                return None;
+            }
+            *held += 1;
             if !reg.closed {
-                let entry = Entry { tx, overflowed: overflowed.clone() };
+                let entry = Entry { tx, overflowed: overflowed.clone(), session: session.to_owned() };
                 if staff {
                     reg.staff.insert(id, entry);
                 } else {
@@ -101,7 +123,7 @@ impl Hub {
                 }
             }
         }
-        (Subscription { hub: self.clone(), user_id: user_id.to_owned(), staff, id, overflowed }, rx)
+        Some((Subscription { hub: self.clone(), user_id: user_id.to_owned(), staff, id, overflowed }, rx))
     }
 
     /// Queues `event` for its owner's sockets and every staff socket. Never waits for a socket.
@@ -147,12 +169,30 @@ impl Hub {
         queued
     }
 
+    /// Closes the queues of the sockets opened with these sessions (ended: logout, expiry,
+    /// password or role change); their writers see the queue end and close the sockets.
+    /// Returns how many were closed.
+    pub fn close_sessions(&self, ended: &std::collections::HashSet<String>) -> usize {
+        if ended.is_empty() {
+            return 0;
+        }
+        let mut reg = self.registry.write().expect("hub lock");
+        let before = reg.staff.len() + reg.by_user.values().map(Vec::len).sum::<usize>();
+        reg.staff.retain(|_, e| !ended.contains(&e.session));
+        reg.by_user.retain(|_, list| {
+            list.retain(|(_, e)| !ended.contains(&e.session));
+            !list.is_empty()
+        });
+        before - (reg.staff.len() + reg.by_user.values().map(Vec::len).sum::<usize>())
+    }
+
     /// Closes every socket's queue, now and for sockets that subscribe later (shutdown).
     pub fn close(&self) {
         let mut reg = self.registry.write().expect("hub lock");
         reg.closed = true;
         reg.by_user.clear();
         reg.staff.clear();
+        reg.per_user.clear();
     }
 
     pub fn connections(&self) -> usize {
@@ -183,9 +223,9 @@ mod tests {
     #[test]
     fn routes_to_owner_and_staff_only() {
         let hub = Hub::new(Arc::default());
-        let (_a, mut rx_a) = hub.subscribe("alice", false, 8);
-        let (_b, mut rx_b) = hub.subscribe("bob", false, 8);
-        let (_s, mut rx_s) = hub.subscribe("staff-1", true, 8);
+        let (_a, mut rx_a) = hub.subscribe("alice", "s-alice", false, 8, usize::MAX).unwrap();
+        let (_b, mut rx_b) = hub.subscribe("bob", "s-bob", false, 8, usize::MAX).unwrap();
+        let (_s, mut rx_s) = hub.subscribe("staff-1", "s-staff-1", true, 8, usize::MAX).unwrap();
         assert_eq!(hub.publish(&event("alice", 1)), 2);
         assert!(matches!(rx_a.try_recv().unwrap(), Outgoing::Frame(f) if f.as_str().contains("\"user_id\":\"alice\"")));
         assert!(rx_s.try_recv().is_ok());
@@ -195,8 +235,8 @@ mod tests {
     #[test]
     fn a_full_queue_ends_with_a_resync_for_that_socket_only() {
         let hub = Hub::new(Arc::default());
-        let (slow, mut rx_slow) = hub.subscribe("alice", false, 3);
-        let (fast, mut rx_fast) = hub.subscribe("staff", true, 64);
+        let (slow, mut rx_slow) = hub.subscribe("alice", "s-alice", false, 3, usize::MAX).unwrap();
+        let (fast, mut rx_fast) = hub.subscribe("staff", "s-staff", true, 64, usize::MAX).unwrap();
         for v in 1..=5 {
             hub.publish(&event("alice", v));
         }
@@ -216,12 +256,12 @@ mod tests {
     #[test]
     fn closing_the_hub_closes_every_queue_and_later_ones() {
         let hub = Hub::new(Arc::default());
-        let (_a, mut rx_a) = hub.subscribe("alice", false, 8);
-        let (_s, mut rx_s) = hub.subscribe("staff-1", true, 8);
+        let (_a, mut rx_a) = hub.subscribe("alice", "s-alice", false, 8, usize::MAX).unwrap();
+        let (_s, mut rx_s) = hub.subscribe("staff-1", "s-staff-1", true, 8, usize::MAX).unwrap();
         hub.close();
         assert!(matches!(rx_a.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
         assert!(matches!(rx_s.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
-        let (_late, mut rx_late) = hub.subscribe("bob", false, 8);
+        let (_late, mut rx_late) = hub.subscribe("bob", "s-bob", false, 8, usize::MAX).unwrap();
         assert!(matches!(rx_late.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
         assert_eq!(hub.connections(), 0);
     }
@@ -229,13 +269,13 @@ mod tests {
     #[test]
     fn dropping_a_subscription_unregisters_it() {
         let hub = Hub::new(Arc::default());
-        let (sub, _rx) = hub.subscribe("alice", false, 2);
+        let (sub, _rx) = hub.subscribe("alice", "s-alice", false, 2, usize::MAX).unwrap();
         assert_eq!(hub.connections(), 1);
         drop(sub);
         assert_eq!(hub.connections(), 0);
         assert_eq!(hub.publish(&event("alice", 1)), 0);
 
-        let staff: Vec<_> = (0..3).map(|i| hub.subscribe(&format!("staff-{i}"), true, 2)).collect();
+        let staff: Vec<_> = (0..3).map(|i| hub.subscribe(&format!("staff-{i}"), &format!("s-{i}"), true, 2, usize::MAX).unwrap()).collect();
         let mut staff = staff.into_iter();
         let (first, second, third) = (staff.next().unwrap(), staff.next().unwrap(), staff.next().unwrap());
         drop(second);
@@ -243,5 +283,29 @@ mod tests {
         assert_eq!(hub.publish(&event("alice", 2)), 2, "the staff sockets still open get the event");
         drop((first, third));
         assert_eq!(hub.connections(), 0);
+    }
+
+    #[test]
+    fn a_user_holds_at_most_the_allowed_sockets() {
+        let hub = Hub::new(Arc::new(Metrics::default()));
+        let first = hub.subscribe("alice", "s-alice", false, 2, 2).unwrap();
+        let _second = hub.subscribe("alice", "s-alice", false, 2, 2).unwrap();
+        assert!(hub.subscribe("alice", "s-alice", false, 2, 2).is_none(), "a third socket is refused");
+        assert!(hub.subscribe("bob", "s-bob", true, 2, 2).is_some(), "other users are not affected");
+        drop(first);
+        assert!(hub.subscribe("alice", "s-alice", false, 2, 2).is_some(), "a closed socket frees its place");
+    }
+
+    #[test]
+    fn ending_a_session_closes_its_sockets_only() {
+        let hub = Hub::new(Arc::new(Metrics::default()));
+        let (_a1, mut rx_a1) = hub.subscribe("alice", "s-ended", false, 4, 8).unwrap();
+        let (_a2, mut rx_a2) = hub.subscribe("alice", "s-kept", false, 4, 8).unwrap();
+        let (_s, mut rx_s) = hub.subscribe("staff-1", "s-staff", true, 4, 8).unwrap();
+        let ended = ["s-ended".to_owned()].into_iter().collect();
+        assert_eq!(hub.close_sessions(&ended), 1);
+        assert!(rx_a1.try_recv().is_err_and(|e| e == mpsc::error::TryRecvError::Disconnected), "the ended session's queue is closed");
+        assert!(rx_a2.try_recv().is_err_and(|e| e == mpsc::error::TryRecvError::Empty));
+        assert!(rx_s.try_recv().is_err_and(|e| e == mpsc::error::TryRecvError::Empty));
     }
 }

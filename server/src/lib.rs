@@ -10,15 +10,18 @@
 #![recursion_limit = "256"]
 
 pub mod broker;
+pub mod cli;
 pub mod config;
 pub mod consumer;
 pub mod health;
 pub mod hub;
 pub mod kafka;
+pub mod listener;
 pub mod metrics;
 pub mod nudge;
 pub mod relay;
 pub mod security;
+pub mod sessions;
 pub mod startup;
 pub mod ws;
 

@@ -18,6 +18,17 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(result) = server::cli::run(&args, &config).await {
+        match result {
+            Ok(said) => println!("{said}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     let app = match server::spawn(config).await {
         Ok(app) => app,
         Err(e) => {

@@ -11,6 +11,8 @@ pub struct Metrics {
     pub events_consumed: AtomicU64,
     /// Records that could not be decoded (logged and skipped).
     pub events_malformed: AtomicU64,
+    /// Events whose order the database does not have, or has with another owner (skipped).
+    pub events_untrusted: AtomicU64,
     /// Frames queued for a socket.
     pub events_pushed: AtomicU64,
     /// Frames a socket's full queue could not take (that socket was told to resync).
@@ -18,6 +20,10 @@ pub struct Metrics {
     pub relay_errors: AtomicU64,
     pub consumer_errors: AtomicU64,
     pub ws_connections: AtomicI64,
+    /// Connections refused because every connection under a cap was busy (`listener.rs`).
+    pub connections_refused: AtomicU64,
+    /// Sockets refused because their user already held `WS_PER_USER` of them.
+    pub ws_refused: AtomicU64,
     /// Unix millis of the consumer's last successful fetch (0: never).
     pub consumer_last_fetch_ms: AtomicI64,
 }
@@ -35,8 +41,11 @@ impl Metrics {
         counter("shop_events_produced_total", "Order events acknowledged by Kafka.", self.events_produced.load(Ordering::Relaxed));
         counter("shop_events_consumed_total", "Order events read from Kafka.", self.events_consumed.load(Ordering::Relaxed));
         counter("shop_events_malformed_total", "Kafka records skipped because they could not be decoded.", self.events_malformed.load(Ordering::Relaxed));
+        counter("shop_events_untrusted_total", "Events skipped because the database does not know their order or owner.", self.events_untrusted.load(Ordering::Relaxed));
         counter("shop_events_pushed_total", "Event frames queued for WebSocket clients.", self.events_pushed.load(Ordering::Relaxed));
         counter("shop_events_dropped_total", "Event frames dropped for slow WebSocket clients (told to resync).", self.events_dropped.load(Ordering::Relaxed));
+        counter("shop_connections_refused_total", "Connections refused at the connection caps with every connection busy.", self.connections_refused.load(Ordering::Relaxed));
+        counter("shop_ws_refused_total", "WebSockets refused because their user held the most allowed.", self.ws_refused.load(Ordering::Relaxed));
         counter("shop_relay_errors_total", "Failed outbox publish attempts.", self.relay_errors.load(Ordering::Relaxed));
         counter("shop_consumer_errors_total", "Kafka consumer errors (each followed by a reconnect).", self.consumer_errors.load(Ordering::Relaxed));
         let _ = writeln!(

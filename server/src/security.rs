@@ -37,6 +37,20 @@ pub async fn same_origin_writes(req: Request<Body>, next: Next) -> Response {
     next.run(req).await
 }
 
+/// `Strict-Transport-Security` on every answer to a request that came over https, and on every
+/// answer at all with `APP_ENV=production` (a production shop is served over https, behind a
+/// proxy that may not say so).
+pub async fn strict_transport(production: bool, req: Request<Body>, next: Next) -> Response {
+    let https = production || backend::auth::is_https(req.headers(), req.uri());
+    let mut response = next.run(req).await;
+    if https {
+        response
+            .headers_mut()
+            .insert(header::STRICT_TRANSPORT_SECURITY, axum::http::HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,8 +37,9 @@ use backend::auth::AuthSettings;
 use backend::Shop;
 
 /// Allows the WASM to run (`wasm-unsafe-eval`) and Leptos's inline hydration script; no
-/// framing, no foreign origins.
-const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+/// framing, no foreign origins. `connect-src 'self'` covers the page's own `ws:`/`wss:` origin
+/// (CSP 3) and nothing else.
+const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 const MAX_BODY_BYTES: usize = 64 * 1024;
 /// No request may hold a connection and a handler longer than this (a WebSocket upgrade
 /// answers at once; the socket itself lives outside the request).
@@ -51,6 +52,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub leptos_options: LeptosOptions,
     pub ws_queue: usize,
+    pub ws_per_user: usize,
+    /// `/metrics` needs this bearer token; without one it is not served (`health.rs`).
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -155,14 +159,16 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
         }
     };
 
-    let auth = {
-        let (secret, cost) = (config.jwt_secret.clone(), config.bcrypt_cost);
-        tokio::task::spawn_blocking(move || AuthSettings::new(&secret, cost)).await.map_err(|e| e.to_string())?
+    let mut auth = {
+        let cost = config.bcrypt_cost;
+        tokio::task::spawn_blocking(move || AuthSettings::new(cost)).await.map_err(|e| e.to_string())?
     };
-    let shop = Shop::new(db, auth, config.admin_email.clone(), config.low_stock_threshold)
+    auth.secure_cookies = config.production;
+    let shop = Shop::new(db, auth, config.low_stock_threshold)
         .map_err(|e| format!("cannot start the SQLite checkout writer's thread: {e}"))?;
     if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
-        backend::accounts::ensure_staff(&shop, email, password).await.map_err(|e| format!("ADMIN_EMAIL: cannot create the staff account: {e}"))?;
+        let done = backend::accounts::ensure_staff(&shop, email, password).await.map_err(|e| format!("ADMIN_EMAIL: {e}"))?;
+        tracing::info!(email = %email, outcome = ?done, "staff account");
     }
 
     let metrics = Arc::new(Metrics::default());
@@ -185,6 +191,7 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
             .run(shutdown_rx.clone()),
         ),
     ];
+    tasks.push(tokio::spawn(crate::sessions::watch(shop.clone(), hub.clone(), shutdown_rx.clone())));
     if let Some(b) = &broker {
         tasks.push(tokio::spawn(b.clone().supervise(shutdown_rx.clone())));
     }
@@ -203,17 +210,12 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
         metrics: metrics.clone(),
         leptos_options: leptos_options.clone(),
         ws_queue: config.ws_queue,
+        ws_per_user: config.ws_per_user,
+        metrics_token: config.metrics_token.as_deref().map(Arc::from),
     };
-    let router = router(state);
-    let mut graceful = shutdown_rx.clone();
-    let server = tokio::spawn(async move {
-        let serve = axum::serve(listener, router.into_make_service()).with_graceful_shutdown(async move {
-            let _ = graceful.changed().await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "HTTP server failed");
-        }
-    });
+    let router = router(state, config.production);
+    let registry = crate::listener::Registry::new(config.limits);
+    let server = tokio::spawn(crate::listener::serve(listener, router, registry, metrics.clone(), shutdown_rx.clone()));
     tracing::info!(%addr, brokers = ?brokers, topic = %config.topic, "shop listening on http://{addr}");
     Ok(RunningApp { addr, shop, hub, metrics, broker, brokers, shutdown_tx, server, tasks })
 }
@@ -225,14 +227,14 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
 /// resolves (leptos-rs/leptos#4773), and the page that awaits it answers only when the request
 /// times out. One app per process only ever generates it before it serves; but the test
 /// binaries start many apps in one process, and one app's start stalled another's page
-/// (`server/tests/pages.rs` reproduces it). Generating once, before the first app serves,
+/// (`server/tests/suite/pages.rs` reproduces it). Generating once, before the first app serves,
 /// closes the window for good.
 fn routes() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, production: bool) -> Router {
     let routes = routes();
     let context = {
         let shop = state.shop.clone();
@@ -249,14 +251,18 @@ fn router(state: AppState) -> Router {
     let pkg_dir = std::path::Path::new(state.leptos_options.site_root.as_ref()).join(state.leptos_options.site_pkg_dir.as_ref());
     let pkg_url = format!("/{}", state.leptos_options.site_pkg_dir.trim_matches('/'));
     Router::new()
-        .nest_service(&pkg_url, ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
         .route("/ws", get(ws::handler))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
+        // Pages and server-function answers name who is signed in, their orders, their cart:
+        // no shared or browser cache may keep them. (The bundle below is cacheable.)
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .nest_service(&pkg_url, ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(crate::security::same_origin_writes))
+        .layer(axum::middleware::from_fn(move |req, next| crate::security::strict_transport(production, req, next)))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CompressionLayer::new())

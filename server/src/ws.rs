@@ -1,7 +1,8 @@
 //! `/ws`: the live channel to the browser.
 //!
-//! The session cookie is checked before the upgrade (401 without one) and so is the `Origin`
-//! (403 for another site). After the upgrade the socket gets a `hello`, then the events it may
+//! The session cookie is checked before the upgrade (401 without a live session) and so is the
+//! `Origin` (403 for another site); when the session ends later, the session watcher closes the
+//! socket (`sessions.rs`). After the upgrade the socket gets a `hello`, then the events it may
 //! see from the hub. A ping every 15 s (plus an application-level heartbeat the browser can
 //! see) and a 45 s read deadline close dead peers; a send that takes longer than 10 s closes a
 //! peer that stopped reading.
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::Extension;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::stream::SplitSink;
@@ -21,6 +23,7 @@ use tokio::sync::mpsc::Receiver;
 use tokio::time::{interval, timeout, Instant};
 
 use crate::hub::{Outgoing, Subscription};
+use crate::listener::Slot;
 use crate::startup::AppState;
 use backend::auth::Session;
 use domain::ServerMessage;
@@ -38,23 +41,47 @@ const WRITE_BUFFER: usize = 0;
 /// buffered.
 const MAX_INCOMING_MESSAGE: usize = 16 * 1024;
 
-pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn handler(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    slot: Option<Extension<Arc<Slot>>>,
+) -> Response {
     if !crate::security::origin_allowed(&headers) {
         return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
     }
-    let Some(session) = state.shop.auth.session_from_headers(&headers) else {
-        return (StatusCode::UNAUTHORIZED, "sign in to receive live updates").into_response();
+    let session = match backend::auth::session_token(&headers) {
+        Some(token) => backend::sessions::current(&state.shop, &token).await,
+        None => Ok(None),
     };
+    let session = match session {
+        Ok(Some(session)) => session,
+        Ok(None) => return (StatusCode::UNAUTHORIZED, "sign in to receive live updates").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, "try again shortly").into_response();
+        }
+    };
+    let Some(queue) = state.hub.subscribe(&session.user_id, &session.id, session.is_staff(), state.ws_queue, state.ws_per_user) else {
+        state.metrics.ws_refused.fetch_add(1, Ordering::Relaxed);
+        return (StatusCode::TOO_MANY_REQUESTS, "too many live connections for this account: close another tab").into_response();
+    };
+    // The socket keeps its connection's place under the connection caps, and is never closed
+    // to make room (listener.rs).
+    let slot = slot.map(|Extension(slot)| slot);
+    if let Some(slot) = &slot {
+        slot.mark_upgraded();
+    }
     ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .max_message_size(MAX_INCOMING_MESSAGE)
         .max_frame_size(MAX_INCOMING_MESSAGE)
-        .on_upgrade(move |socket| serve(socket, session, state))
+        .on_upgrade(move |socket| serve(socket, session, queue, state, slot))
 }
 
 #[tracing::instrument(name = "ws", skip_all, fields(user_id = %session.user_id, staff = session.is_staff()))]
-async fn serve(socket: WebSocket, session: Session, state: AppState) {
-    let (subscription, rx) = state.hub.subscribe(&session.user_id, session.is_staff(), state.ws_queue);
+async fn serve(socket: WebSocket, session: Session, queue: (Subscription, Receiver<Outgoing>), state: AppState, _slot: Option<Arc<Slot>>) {
+    let (subscription, rx) = queue;
     state.metrics.ws_connections.fetch_add(1, Ordering::Relaxed);
     tracing::debug!("socket open");
     let (sink, mut stream) = socket.split();

@@ -67,17 +67,22 @@ pub async fn take_flash(form: String) -> Result<Option<Flash>, AppError> {
     Ok(flash::take(&form))
 }
 
-/// Only same-site relative paths are allowed as `next`, never `//evil.example`.
+/// Only same-site paths are allowed as `next`: one `/`, then printable ASCII without spaces or
+/// backslashes. Browsers drop tabs and newlines from a URL and read `\\` as `/`, so `/\t/evil`
+/// or `/\\evil` would become `//evil` there: anything but plain path characters is refused, and
+/// so is non-ASCII (percent-encoded paths stay allowed).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => n.to_owned(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') && !n.contains("://") => {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
 
 #[server(prefix = "/api", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
-    let Some(session) = ssr::session() else { return Ok(None) };
+    let Some(session) = ssr::session().await? else { return Ok(None) };
     let shop = ssr::shop()?;
     Ok(backend::accounts::find(&shop, &session.user_id).await?.map(|a| UserView {
         id: a.id,
@@ -88,10 +93,10 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-fn start_session(shop: &backend::Shop, account: &backend::accounts::Account) -> UserView {
-    let token = shop.auth.issue(&account.id, account.role, backend::now_ms() / 1000);
+async fn start_session(shop: &backend::Shop, account: &backend::accounts::Account) -> Result<UserView, AppError> {
+    let token = backend::sessions::start(shop, &account.id, &ssr::user_agent(), &ssr::client_ip()).await?;
     ssr::set_cookie(backend::auth::session_cookie(&token, ssr::is_https()));
-    UserView { id: account.id.clone(), name: account.name.clone(), email: account.email.clone(), is_staff: account.role == backend::auth::Role::Staff }
+    Ok(UserView { id: account.id.clone(), name: account.name.clone(), email: account.email.clone(), is_staff: account.role == backend::auth::Role::Staff })
 }
 
 #[server(prefix = "/api", endpoint = "register")]
@@ -99,7 +104,7 @@ pub async fn register(name: String, email: String, password: String, next: Optio
     let shop = ssr::shop()?;
     match backend::accounts::register(&shop, &name, &email, &password).await {
         Ok(account) => {
-            let user = start_session(&shop, &account);
+            let user = start_session(&shop, &account).await?;
             tracing::info!(user_id = %user.id, "account created");
             if ssr::is_plain_form_post() {
                 leptos_axum::redirect(&safe_next(next.as_deref()));
@@ -116,9 +121,9 @@ pub async fn register(name: String, email: String, password: String, next: Optio
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<UserView, AppError> {
     let shop = ssr::shop()?;
-    match backend::accounts::login(&shop, &email, &password).await {
+    match backend::accounts::login(&shop, &email, &password, &ssr::client_ip()).await {
         Ok(account) => {
-            let user = start_session(&shop, &account);
+            let user = start_session(&shop, &account).await?;
             if ssr::is_plain_form_post() {
                 leptos_axum::redirect(&safe_next(next.as_deref()));
             }
@@ -133,6 +138,11 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
+    // The session ends in the database: the token is refused from now on, everywhere, and its
+    // sockets close within a second or two (the server's session watcher).
+    if let Some(session) = ssr::session().await? {
+        backend::sessions::end(&ssr::shop()?, &session.id).await?;
+    }
     ssr::set_cookie(backend::auth::clear_session_cookie(ssr::is_https()));
     if ssr::is_plain_form_post() {
         leptos_axum::redirect("/");
@@ -161,6 +171,12 @@ mod tests {
         assert_eq!(super::safe_next(Some("https://evil.example")), "/");
         assert_eq!(super::safe_next(Some("/\\evil")), "/");
         assert_eq!(super::safe_next(None), "/");
+        assert_eq!(super::safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(super::safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(super::safe_next(Some("/ /evil.example")), "/");
+        assert_eq!(super::safe_next(Some("/caf\u{e9}")), "/");
+        assert_eq!(super::safe_next(Some("/\u{3000}/evil")), "/");
+        assert_eq!(super::safe_next(Some("/orders/01J%20x")), "/orders/01J%20x");
         assert_eq!(super::urlencode("/orders?a=b c"), "/orders%3Fa%3Db%20c");
     }
 }

@@ -87,7 +87,7 @@ pub async fn check_shipping(
     state: String,
     zip: String,
 ) -> Result<Shipping, AppError> {
-    ssr::require_session()?;
+    ssr::require_session().await?;
     let input = Shipping { first_name, last_name, email, address, city, state, zip };
     match domain::validation::validate_shipping(&input) {
         Ok(valid) => {
@@ -172,7 +172,7 @@ pub async fn place_order(
     idempotency_key: String,
     #[server(flatten)] unexpected: std::collections::BTreeMap<String, String>,
 ) -> Result<PlacedOrder, AppError> {
-    let session = ssr::require_session()?;
+    let session = ssr::require_session().await?;
     let shop = ssr::shop()?;
     let shipping = Shipping { first_name, last_name, email, address, city, state, zip };
     // A refused order goes back to the review step with the details kept (plain form posts).

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod catalog;
 pub mod checkout;
+pub mod me;
 pub mod orders;
 
 #[cfg(feature = "ssr")]
@@ -23,18 +24,34 @@ pub mod ssr {
         use_context::<http::request::Parts>()
     }
 
-    /// The signed-in user, if the session cookie is valid.
-    pub fn session() -> Option<Session> {
-        let shop = use_context::<Shop>()?;
-        shop.auth.session_from_headers(&request_parts()?.headers)
+    /// The signed-in user: a live session in the database for the request's cookie, with the
+    /// account's role as it is now.
+    pub async fn session() -> Result<Option<Session>, AppError> {
+        let Some(token) = request_parts().and_then(|p| backend::auth::session_token(&p.headers)) else { return Ok(None) };
+        Ok(backend::sessions::current(&shop()?, &token).await?)
     }
 
-    pub fn require_session() -> Result<Session, AppError> {
-        session().ok_or_else(|| ShopError::Unauthenticated.into())
+    pub async fn require_session() -> Result<Session, AppError> {
+        session().await?.ok_or_else(|| ShopError::Unauthenticated.into())
     }
 
+    /// The client's address as the listener saw it (the peer of the TCP connection).
+    pub fn client_ip() -> String {
+        request_parts()
+            .and_then(|p| p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()))
+            .unwrap_or_default()
+    }
+
+    pub fn user_agent() -> String {
+        request_parts()
+            .and_then(|p| p.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Whether cookies must be `Secure`: the request came over https, or the shop runs in
+    /// production.
     pub fn is_https() -> bool {
-        request_parts().is_some_and(|p| backend::auth::is_https(&p.headers, &p.uri))
+        use_context::<Shop>().is_some_and(|s| s.auth.secure_cookies) || request_parts().is_some_and(|p| backend::auth::is_https(&p.headers, &p.uri))
     }
 
     /// True when a plain HTML form posted here (no WASM): answer with a redirect, not data.

@@ -21,7 +21,7 @@ pub struct OrdersPage {
 /// The signed-in shopper's orders (or, for staff with `all`, everyone's), newest first.
 #[server(prefix = "/api", endpoint = "orders")]
 pub async fn list_orders(status: Option<String>, page: Option<u64>, all: Option<bool>) -> Result<OrdersPage, AppError> {
-    let session = ssr::require_session()?;
+    let session = ssr::require_session().await?;
     let shop = ssr::shop()?;
     let status = match status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(s.parse::<OrderStatus>().map_err(|m| AppError::from(backend::ShopError::Rejected(m)))?),
@@ -34,7 +34,7 @@ pub async fn list_orders(status: Option<String>, page: Option<u64>, all: Option<
 /// Count per status of the viewer's orders (kept current on `/orders` as events arrive).
 #[server(prefix = "/api", endpoint = "order_counts")]
 pub async fn order_counts() -> Result<Vec<(OrderStatus, u64)>, AppError> {
-    let session = ssr::require_session()?;
+    let session = ssr::require_session().await?;
     let shop = ssr::shop()?;
     Ok(backend::orders::counts(&shop, &session, false).await?)
 }
@@ -42,7 +42,7 @@ pub async fn order_counts() -> Result<Vec<(OrderStatus, u64)>, AppError> {
 /// One order with its items, shipping details and status timeline.
 #[server(prefix = "/api", endpoint = "order")]
 pub async fn get_order(id: String) -> Result<OrderDetail, AppError> {
-    let session = ssr::require_session()?;
+    let session = ssr::require_session().await?;
     let shop = ssr::shop()?;
     Ok(backend::orders::detail(&shop, &session, &id).await?)
 }
@@ -50,7 +50,7 @@ pub async fn get_order(id: String) -> Result<OrderDetail, AppError> {
 /// Moves an order to `status`, if allowed and nobody changed it since `version`.
 #[server(prefix = "/api", endpoint = "change_status")]
 pub async fn change_status(id: String, status: String, version: i64) -> Result<OrderSummary, AppError> {
-    let session = ssr::require_session()?;
+    let session = ssr::require_session().await?;
     let shop = ssr::shop()?;
     let to: OrderStatus = status.parse().map_err(|m| AppError::from(backend::ShopError::Rejected(m)))?;
     let summary = backend::orders::change_status(&shop, &session, &id, to, version).await?;
@@ -84,7 +84,7 @@ pub mod backend_types {
 /// Staff only: today's figures and low-stock products.
 #[server(prefix = "/api", endpoint = "staff_overview")]
 pub async fn staff_overview() -> Result<Overview, AppError> {
-    let session = ssr::require_session()?;
+    let session = ssr::require_session().await?;
     session.require_staff().map_err(AppError::from)?;
     let shop = ssr::shop()?;
     let now = backend::now_ms();

@@ -5,6 +5,7 @@
 //! browser fetches only on a page that shows it, so the catalog's first load carries none of
 //! them (BENCHMARKS.md, P5). The order page's island is not (see `orders::LiveOrder`).
 
+pub mod account;
 pub mod auth;
 pub mod cart;
 pub mod checkout;

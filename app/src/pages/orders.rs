@@ -146,8 +146,11 @@ pub fn follow_live(list: LiveOrders, filter: Option<OrderStatus>, refetch: impl 
     });
 }
 
+/// The last six characters of an order id, by character: an event read from the topic may
+/// carry any text, and slicing by byte would panic in the browser on a multi-byte character.
 pub fn short_id(id: &str) -> String {
-    format!("#{}", &id[id.len().saturating_sub(6)..])
+    let tail: Vec<char> = id.chars().rev().take(6).collect();
+    format!("#{}", tail.into_iter().rev().collect::<String>())
 }
 
 #[component]
@@ -466,5 +469,15 @@ fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
                 </div>
             }
         }}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_ids_never_split_a_character() {
+        assert_eq!(super::short_id("01JABCDEFGHJKMNPQRSTVWXYZ0"), "#VWXYZ0");
+        assert_eq!(super::short_id("ab"), "#ab");
+        assert_eq!(super::short_id("ордер-ключ-ü€"), "#люч-ü€");
     }
 }

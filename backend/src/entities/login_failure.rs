@@ -9,6 +9,8 @@ pub struct Model {
     pub id: i32,
     pub email: String,
     pub failed_at: i64,
+    /// The client address the attempt came from ("" for rows older than the column).
+    pub ip: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,4 +6,5 @@ pub mod order_item;
 pub mod order_status_history;
 pub mod outbox;
 pub mod product;
+pub mod session;
 pub mod user;

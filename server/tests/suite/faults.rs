@@ -1,16 +1,14 @@
 //! The fault suite: the broker dies, the server dies, buyers race for the last units, a client
 //! stops reading. Each test says what must survive. Run it alone with
-//! `cargo test -p server --release --test faults` (scripts/faults.sh); it is also part of the
+//! `cargo test -p server --release --test suite faults::` (scripts/faults.sh); it is also part of the
 //! README's test command.
-
-mod common;
 
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{free_port, new_key, start_broker, temp_dir, Db, Shopper, TestApp};
+use crate::common::{free_port, new_key, start_broker, temp_dir, Db, Shopper, TestApp};
 use futures::StreamExt;
 use rskafka::client::partition::OffsetAt;
 use sea_orm::{ConnectionTrait, Database, Statement};
@@ -175,6 +173,7 @@ async fn start_server(data: &Path, port: u16, brokers: &str) -> Child {
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("KAFKA_BROKERS", brokers)
         .env("BCRYPT_COST", "4")
+        .env("METRICS_TOKEN", crate::common::METRICS_TOKEN)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -265,7 +264,6 @@ async fn a_server_killed_under_load_loses_no_order_event_and_clients_resync() {
         .map(|r| r.try_get::<String>("", "id").unwrap())
         .collect();
     assert!(confirmed.is_subset(&in_db), "every confirmed order is in the database");
-    let http = reqwest::Client::new();
     let mut on_topic = HashSet::new();
     for _ in 0..100 {
         on_topic = order_ids_on_topic(std::slice::from_ref(&brokers)).await;
@@ -279,7 +277,7 @@ async fn a_server_killed_under_load_loses_no_order_event_and_clients_resync() {
     // Produced rows are marked published right after the broker's ack: wait for that too.
     let mut metrics = String::new();
     for _ in 0..100 {
-        metrics = http.get(format!("{}/metrics", server.base)).send().await.unwrap().text().await.unwrap();
+        metrics = crate::common::metrics(&server.base).await;
         if metrics.contains("shop_outbox_backlog 0") {
             break;
         }

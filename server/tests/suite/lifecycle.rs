@@ -1,11 +1,9 @@
 //! Order lifecycle through the real server: who may move an order where, optimistic
 //! concurrency, stock restored on cancel, and bad records on the topic.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{new_key, start_broker, Db, TestApp};
+use crate::common::{new_key, start_broker, Db, TestApp};
 
 #[tokio::test]
 async fn transitions_versions_and_cancel_restoring_stock() {
@@ -79,14 +77,47 @@ async fn an_undecodable_record_is_skipped_and_counted() {
     assert_eq!(got["event"]["order_id"], placed.body["order"]["id"]);
     // Partitions are fetched independently: the order's partition may be read before another
     // partition's bad record, so the count gets a few seconds to reach all three.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let metrics = reqwest::get(format!("{}/metrics", app.base)).await.unwrap().text().await.unwrap();
-        if metrics.contains("shop_events_malformed_total 3\n") {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "three malformed records never counted:\n{metrics}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    crate::common::wait_for_metric(&app.base, "shop_events_malformed_total 3", Duration::from_secs(5)).await;
+    app.app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_forged_event_reaches_nobody() {
+    let broker = start_broker().await;
+    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    let (_alice, alices_order) = app.shopper_with_order("alice-forged@example.com", "ridge-mug").await;
+    let mallory = app.registered("mallory-forged@example.com").await;
+    let mallorys_id = mallory.call("current_user", &[]).await.body["id"].as_str().unwrap().to_owned();
+    let mut mallorys_socket = mallory.socket().await;
+    let mut staff_socket = app.staff().await.socket().await;
+
+    // Whoever can write to the topic writes two well-formed events: alice's order claimed for
+    // mallory, and an order that does not exist, with an id of multi-byte characters.
+    let forged = |order_id: &str, user_id: &str| {
+        serde_json::json!({"v": 1, "event_id": new_key(), "type": "order.status_changed", "order_id": order_id,
+            "user_id": user_id, "status": "SHIPPED", "order_version": 99, "total_cents": 1, "occurred_at": "2026-12-01T00:00:00Z"})
+        .to_string()
+    };
+    let client = server::kafka::connect(&app.app.brokers).await.unwrap();
+    for pc in server::kafka::partition_clients(&client, "order-events", 3).await.unwrap() {
+        let records = [forged(&alices_order, &mallorys_id), forged("ордер-ключ-€€€", &mallorys_id)].map(|value| rskafka::record::Record {
+            key: None,
+            value: Some(value.into_bytes()),
+            headers: Default::default(),
+            timestamp: chrono::Utc::now(),
+        });
+        pc.produce(records.to_vec(), rskafka::client::partition::Compression::NoCompression).await.unwrap();
     }
+    crate::common::wait_for_metric(&app.base, "shop_events_untrusted_total 6", Duration::from_secs(5)).await;
+    assert_eq!(mallorys_socket.next_json(Duration::from_millis(500)).await, None, "mallory was shown a forged event");
+    // Staff may still see the genuine event of alice's order; never one of the forged ones.
+    while let Some(frame) = staff_socket.next_json(Duration::from_millis(300)).await {
+        let event = &frame["event"];
+        assert!(event["user_id"] != mallorys_id.as_str() && event["order_id"] != "ордер-ключ-€€€", "staff were shown a forged event: {frame}");
+    }
+    // The sockets are alive (silence above was not a closed socket): a real order still arrives.
+    let placed = mallory.checkout("ridge-mug:1", &new_key()).await;
+    let got = mallorys_socket.next_json(Duration::from_secs(3)).await.expect("mallory's own order event");
+    assert_eq!(got["event"]["order_id"], placed.body["order"]["id"]);
     app.app.shutdown().await;
 }

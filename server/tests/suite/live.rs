@@ -1,10 +1,8 @@
 //! The event spine end to end: checkout → outbox → Kafka (Tansu) → consumer → hub → /ws.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{new_key, start_broker, Db, TestApp};
+use crate::common::{self, new_key, start_broker, Db, TestApp};
 
 #[tokio::test]
 async fn an_order_reaches_its_owner_and_staff_but_no_other_shopper() {
@@ -49,7 +47,7 @@ async fn an_order_reaches_its_owner_and_staff_but_no_other_shopper() {
     // (nudged at the broker's acknowledgement) already delivered it: wait for the counter.
     let mut metrics = String::new();
     for _ in 0..50 {
-        metrics = reqwest::get(format!("{}/metrics", app.base)).await.unwrap().text().await.unwrap();
+        metrics = crate::common::metrics(&app.base).await;
         if metrics.contains("shop_events_produced_total 2") {
             break;
         }

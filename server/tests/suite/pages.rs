@@ -7,13 +7,11 @@
 //! process-wide while it generates an app's route list, so one test's app starting could stall
 //! a page another test's app was rendering (before the fix: 3–4 stalled of 9,600 per run).
 
-mod common;
-
 use std::time::Duration;
 
 use futures::StreamExt;
 
-use common::{start_broker, Db, Shopper, TestApp};
+use crate::common::{start_broker, Db, Shopper, TestApp};
 
 /// Requests per page: enough that the hammering outlasts the other apps' starts.
 const ROUNDS: usize = 600;

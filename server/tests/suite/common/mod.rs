@@ -54,17 +54,48 @@ pub enum Db {
     Postgres(String),
 }
 
+/// What the test apps' `/metrics` asks for.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
+/// `/metrics` of a test app, as a scraper with the token reads it.
+pub async fn metrics(base: &str) -> String {
+    let r = reqwest::Client::new().get(format!("{base}/metrics")).bearer_auth(METRICS_TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 200, "/metrics");
+    r.text().await.unwrap()
+}
+
+/// Waits up to `wait` for `/metrics` to show `line` (a whole line, e.g. `shop_x_total 3`).
+pub async fn wait_for_metric(base: &str, line: &str, wait: Duration) {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let text = metrics(base).await;
+        if text.lines().any(|l| l == line) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "/metrics never showed `{line}` within {wait:?}:\n{text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The staff account every test app is configured with.
 pub const STAFF_EMAIL: &str = "staff@example.test";
 pub const STAFF_PASSWORD: &str = "staff-password-123";
 
 pub async fn config(db: &Db, broker: &EmbeddedBroker) -> Config {
+    config_with(db, broker, &[]).await
+}
+
+/// [`config`] with some variables set otherwise (`extra` wins).
+pub async fn config_with(db: &Db, broker: &EmbeddedBroker, extra: &[(&str, &str)]) -> Config {
     let data = temp_dir("app");
     let database_url = match db {
         Db::Sqlite => format!("sqlite://{}?mode=rwc", data.join("shop.db").display()),
         Db::Postgres(url) => url.clone(),
     };
     let lookup = |k: &str| -> Option<String> {
+        if let Some((_, v)) = extra.iter().find(|(key, _)| *key == k) {
+            return Some((*v).to_owned());
+        }
         match k {
             "DATA_DIR" => Some(data.display().to_string()),
             "DATABASE_URL" => Some(database_url.clone()),
@@ -74,6 +105,7 @@ pub async fn config(db: &Db, broker: &EmbeddedBroker) -> Config {
             "ADMIN_EMAIL" => Some(STAFF_EMAIL.into()),
             "ADMIN_PASSWORD" => Some(STAFF_PASSWORD.into()),
             "KAFKA_TOPIC" => Some("order-events".into()),
+            "METRICS_TOKEN" => Some(METRICS_TOKEN.into()),
             _ => None,
         }
     };
@@ -89,7 +121,12 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(db: Db, broker: &EmbeddedBroker) -> TestApp {
-        let app = server::spawn(config(&db, broker).await).await.unwrap_or_else(|e| panic!("server failed to start: {e}"));
+        TestApp::spawn_with(db, broker, &[]).await
+    }
+
+    /// A test app with some configuration variables set otherwise.
+    pub async fn spawn_with(db: Db, broker: &EmbeddedBroker, extra: &[(&str, &str)]) -> TestApp {
+        let app = server::spawn(config_with(&db, broker, extra).await).await.unwrap_or_else(|e| panic!("server failed to start: {e}"));
         let base = format!("http://{}", app.addr);
         let t = TestApp { app, base };
         t.wait_ready().await;

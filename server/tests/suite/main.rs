@@ -1,0 +1,14 @@
+//! The server's integration tests, one binary (each test binary links the whole server; one
+//! binary builds and links once). Every test spawns the real server with its own database and
+//! broker (`common`). Run one group with `cargo test -p server --test suite faults::`.
+
+mod accounts;
+mod common;
+mod faults;
+mod hardening;
+mod hostile;
+mod lifecycle;
+mod live;
+mod pages;
+mod shop;
+
