@@ -180,12 +180,14 @@ impl Drop for Busy {
 }
 
 /// Serves `router` on `listener` until `shutdown` turns true; then open connections finish
-/// their requests and close.
+/// their requests and close, and this returns when the last one has.
 pub async fn serve(listener: TcpListener, router: Router, registry: Arc<Registry>, metrics: Arc<Metrics>, mut shutdown: watch::Receiver<bool>) {
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(registry.limits.header_timeout);
     builder.http2().timer(TokioTimer::new()).keep_alive_interval(Some(registry.limits.header_timeout));
     let builder = Arc::new(builder);
+    // One clone per connection task: the count says how many are still finishing.
+    let open = Arc::new(());
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -206,7 +208,9 @@ pub async fn serve(listener: TcpListener, router: Router, registry: Arc<Registry
         };
         let _ = stream.set_nodelay(true);
         let (router, registry2, builder, mut shutdown) = (router.clone(), registry.clone(), builder.clone(), shutdown.clone());
+        let open = open.clone();
         tokio::spawn(async move {
+            let _open = open;
             let request_slot = slot.clone();
             let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(peer));
@@ -236,6 +240,9 @@ pub async fn serve(listener: TcpListener, router: Router, registry: Arc<Registry
             }
             let _ = conn.await;
         });
+    }
+    while Arc::strong_count(&open) > 1 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
