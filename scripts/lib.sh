@@ -243,11 +243,11 @@ shop_setup() {
     _shop_claim_target_dir
     local cargo_after=""
     if _shop_fallback_debs_missing; then
-        steps_add rust_debs "Debian's Rust for the WASM build (apt)" 70 "" _shop_step_rust_debs
+        steps_add rust_debs "Debian's Rust for the WASM build (apt)" 30 "" _shop_step_rust_debs
         cargo_after=rust_debs
     fi
     _shop_npm_fresh "$SHOP_ROOT" ||
-        steps_add npm_root "npm: Tailwind CSS and wasm-opt" 25 "" _shop_step_npm_root
+        steps_add npm_root "npm: Tailwind CSS and wasm-opt" 10 "" _shop_step_npm_root
     if [[ $what != run ]]; then
         [[ -x /usr/bin/chromium ]] ||
             steps_add chromium "Chromium for the browser tests (apt)" 60 "$cargo_after" _shop_step_chromium
@@ -255,17 +255,17 @@ shop_setup() {
             steps_add npm_end2end "npm: Playwright" 15 "" _shop_step_npm_end2end
     fi
     _shop_cargo_leptos_ok ||
-        steps_add cargo_leptos "cargo-leptos $SHOP_LEPTOS_VERSION (build tool)" 480 "$cargo_after" _shop_step_cargo_leptos
+        steps_add cargo_leptos "cargo-leptos $SHOP_LEPTOS_VERSION (build tool)" 4920 "$cargo_after" _shop_step_cargo_leptos
     _shop_wasm_bindgen_ok ||
-        steps_add wasm_bindgen "wasm-bindgen $SHOP_WASM_BINDGEN_VERSION" 180 "$cargo_after" _shop_step_wasm_bindgen
+        steps_add wasm_bindgen "wasm-bindgen $SHOP_WASM_BINDGEN_VERSION" 1700 "$cargo_after" _shop_step_wasm_bindgen
     _shop_tansu_ok "$SHOP_CARGO_BIN/tansu" "$SHOP_CACHE/tansu-$SHOP_TANSU_VERSION-features" ||
-        steps_add tansu "Tansu $SHOP_TANSU_VERSION broker (Kafka API)" 420 "" _shop_step_tansu
+        steps_add tansu "Tansu $SHOP_TANSU_VERSION broker (Kafka API)" 3880 "" _shop_step_tansu
     if ((${#STEP_IDS[@]} > 0)); then
         # Something is being installed, so this is a first run: start the builds that follow
         # beside the installs instead of after them.
         if [[ $what == run ]]; then
-            steps_add server_release "Shop server (release build)" 600 "$cargo_after" _shop_step_server_release
-            steps_add wasm_release "Shop in the browser (WASM release build)" 300 "$cargo_after" _shop_step_wasm_release
+            steps_add server_release "Shop server (release build)" 4150 "$cargo_after" _shop_step_server_release
+            steps_add wasm_release "Shop in the browser (WASM release build)" 1560 "$cargo_after" _shop_step_wasm_release
         else
             steps_add test_build "Tests (debug build)" 600 "$cargo_after" _shop_step_test_build
             steps_add wasm_debug "Shop in the browser (WASM debug build)" 200 "$cargo_after" _shop_step_wasm_debug

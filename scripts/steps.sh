@@ -14,8 +14,8 @@
 # returns at once and prints nothing. A dependency on a step that was not added counts as met.
 # Each step's output goes to $SHOP_LOGS/ID.log; its duration, when it succeeds, to
 # $SHOP_CACHE/timings/ID, the estimate shown the next time ("usually 9 min"). DEFAULT_SECONDS is
-# the estimate before any run on this machine (measured on a fresh 2-core machine, BENCHMARKS.md
-# P0).
+# the estimate before any run on this machine: for the run command's steps, what BENCHMARKS.md
+# P0 measured on a fresh 2-core machine (all steps side by side); for the others, a guess.
 #
 # On a terminal the display is one line per step, redrawn every second; elsewhere (CI, a log)
 # a line when a step starts or ends and a summary of the running steps every minute.
