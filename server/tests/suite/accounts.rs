@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::common::{self, start_broker, Db, TestApp};
@@ -127,12 +126,7 @@ async fn logout_ends_the_session_on_the_server_and_closes_its_sockets() {
     let copied = reqwest::Client::new();
     let r = copied.post(format!("{}/api/orders", app.base)).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(r.status(), 401, "a server function accepted the token after logout");
-    let mut req = (app.base.replace("http://", "ws://") + "/ws").into_client_request().unwrap();
-    req.headers_mut().insert("cookie", cookie.parse().unwrap());
-    match tokio_tungstenite::connect_async(req).await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 401),
-        other => panic!("/ws accepted the token after logout: {:?}", other.map(|_| ())),
-    }
+    assert_eq!(common::ws_refusal(&app.base, &cookie).await, Some(401), "/ws accepted the token after logout");
     // The socket that was open is closed within seconds.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {

@@ -268,6 +268,18 @@ impl Shopper {
     }
 }
 
+/// Tries a `/ws` upgrade with this `Cookie` header: the HTTP status it was refused with, or
+/// `None` when the socket opened (it is closed again at once).
+pub async fn ws_refusal(base: &str, cookie: &str) -> Option<u16> {
+    let mut req = (base.replace("http://", "ws://") + "/ws").into_client_request().unwrap();
+    req.headers_mut().insert("cookie", cookie.parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Ok(_) => None,
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Some(resp.status().as_u16()),
+        Err(e) => panic!("/ws upgrade failed without an HTTP answer: {e}"),
+    }
+}
+
 /// Valid shipping details, as the checkout form sends them.
 pub const SHIPPING: [(&str, &str); 7] = [
     ("first_name", "Ada"),
