@@ -9,6 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 shop_setup
 
-cargo leptos build --release --precompress "${LEPTOS_LIB_ARGS[@]}"
+shop_build_site --release --precompress
+shop_build_server_release
 cargo build --release -p bench
 exec "$CARGO_TARGET_DIR/release/bench" --server "$CARGO_TARGET_DIR/release/server" --site target/site "$@"

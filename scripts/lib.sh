@@ -8,18 +8,12 @@
 # Background: shared/TOOLCHAIN.md.
 #
 # After it returns:
-#   PATH              node_modules/.bin first (wasm-opt, tailwindcss for cargo-leptos), then in
-#                     fallback mode /usr/bin (Debian's cargo) before ~/.cargo/bin
+#   PATH              in fallback mode /usr/bin (Debian's cargo) before ~/.cargo/bin
 #   CARGO_TARGET_DIR  $HOME/.cache/shop/target unless already set
 #   TANSU_BIN         absolute path of the tansu broker
-#   LEPTOS_LIB_ARGS   array of the cargo-leptos arguments every build needs: `--split` (most
-#                     pages are lazy routes, split into their own WASM chunks) and, in
-#                     fallback mode, -Zbuild-std
 #   SHOP_TOOLCHAIN_MODE  native | fallback
 #   SHOP_SETUP_SECONDS   how long the installs took (0 when nothing was installed)
 
-SHOP_LEPTOS_VERSION=0.3.11
-SHOP_WASM_BINDGEN_VERSION=0.2.130
 SHOP_TANSU_VERSION=0.6.0
 # Only the SQLite engine: the embedded broker stores its log in a file (server/src/broker.rs).
 SHOP_TANSU_FEATURES=libsql
@@ -33,7 +27,6 @@ SHOP_CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
 # calling shop_setup twice does not stack entries.
 : "${SHOP_ORIG_PATH:=$PATH}"
 export SHOP_ORIG_PATH
-LEPTOS_LIB_ARGS=()
 SHOP_SETUP_SECONDS=0
 
 # shellcheck source=scripts/steps.sh
@@ -71,17 +64,13 @@ _shop_toolchain() {
 
     if [[ $mode == fallback ]]; then
         [[ $(cat "$decision" 2>/dev/null || true) == fallback ]] || echo fallback >"$decision"
-        # Debian's cargo must drive both builds (cargo-leptos runs `cargo` from PATH), and it
-        # accepts -Z only with RUSTC_BOOTSTRAP; ~/.cargo/bin still supplies cargo-leptos etc.
+        # Debian's cargo drives every build (one cargo, one set of artifacts), and it accepts
+        # -Z (for the WASM build's -Zbuild-std) only with RUSTC_BOOTSTRAP.
         PATH="/usr/bin:$SHOP_CARGO_BIN:$SHOP_ORIG_PATH"
         export RUSTC_BOOTSTRAP=1
-        # One argument (cargo-leptos does not split it on the comma).
-        LEPTOS_LIB_ARGS=(--split "--lib-cargo-args=-Zbuild-std=std,panic_abort")
     else
         PATH="$SHOP_CARGO_BIN:$SHOP_ORIG_PATH"
         unset RUSTC_BOOTSTRAP
-        # shellcheck disable=SC2034 # used by the scripts that source this file
-        LEPTOS_LIB_ARGS=(--split)
     fi
     export PATH
     SHOP_TOOLCHAIN_MODE=$mode
@@ -116,26 +105,6 @@ _shop_cargo_install() {
     env -u RUSTC_BOOTSTRAP CARGO_TARGET_DIR="$SHOP_CACHE/tools-target/$name" \
         CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
         CARGO_PROFILE_RELEASE_DEBUG=false cargo install "$@"
-}
-
-# cargo-leptos, with the chosen cargo.
-_shop_cargo_leptos_ok() { [[ $(cargo leptos --version 2>/dev/null || true) == *" $SHOP_LEPTOS_VERSION"* ]]; }
-_shop_step_cargo_leptos() {
-    if [[ $SHOP_TOOLCHAIN_MODE == fallback ]]; then
-        _shop_cargo_install cargo-leptos --locked "cargo-leptos@$SHOP_LEPTOS_VERSION"
-        return
-    fi
-    # Its lock needs rustc >= 1.96 (Debian's has it): with an older rustup stable, resolve afresh.
-    _shop_cargo_install cargo-leptos --locked "cargo-leptos@$SHOP_LEPTOS_VERSION" ||
-        _shop_cargo_install cargo-leptos "cargo-leptos@$SHOP_LEPTOS_VERSION"
-}
-
-# wasm-bindgen CLI: must equal the wasm-bindgen crate pinned in Cargo.toml. Only its
-# `wasm-bindgen` binary (cargo-leptos calls no other). No --locked: its lock names a crate
-# version the registry mirror lacks.
-_shop_wasm_bindgen_ok() { [[ $(wasm-bindgen --version 2>/dev/null || true) == *" $SHOP_WASM_BINDGEN_VERSION"* ]]; }
-_shop_step_wasm_bindgen() {
-    _shop_cargo_install wasm-bindgen "wasm-bindgen-cli@$SHOP_WASM_BINDGEN_VERSION" --bin wasm-bindgen
 }
 
 # Did `cargo install` record tansu $SHOP_TANSU_VERSION with the storage features we need?
@@ -183,34 +152,29 @@ _shop_npm() { npm --prefix "$1" ci --no-audit --no-fund; }
 _shop_step_npm_root() { _shop_npm "$SHOP_ROOT"; }
 _shop_step_npm_end2end() { _shop_npm "$SHOP_ROOT/end2end"; }
 
-# The browser for the end-to-end tests (Playwright cannot download its own here).
 _shop_step_rust_debs() { _shop_apt_install "${SHOP_FALLBACK_DEBS[@]}"; }
-_shop_step_chromium() { _shop_apt_install chromium; }
+# For the tests: the browser of the end-to-end tests (Playwright cannot download its own here),
+# and the TLS proxy and certificate tool of the Kafka TLS/SASL test.
+SHOP_TEST_DEBS=(chromium socat openssl)
+_shop_test_debs_missing() { [[ ! -x /usr/bin/chromium || ! -x /usr/bin/socat || ! -x /usr/bin/openssl ]]; }
+_shop_step_test_debs() { _shop_apt_install "${SHOP_TEST_DEBS[@]}"; }
 
-# The first builds, started beside the installs they do not need: the same cargo commands, with
-# the same flags and environment, that cargo-leptos and scripts/test.sh run next, so that those
-# find everything compiled. (Not run on a warm machine: there cargo's own progress is the display.)
-_shop_leptos_env() {
-    local release=$1
-    export LEPTOS_OUTPUT_NAME=shop LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
-        LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=frontend \
-        LEPTOS_BIN_DIR=server LEPTOS_JS_MINIFY=$release LEPTOS_HASH_FILES=false
+# The site builder (site/, built in the `tool` profile) and what it writes to target/site: the
+# WASM (compiled, split, wasm-bindgen; for a release wasm-opt, minified JS, precompressed files),
+# the CSS and the static files.
+shop_build_site() {
+    cargo build --quiet --package=site --profile=tool || return 1
+    local args=("$@")
+    [[ $SHOP_TOOLCHAIN_MODE == fallback ]] && args+=(-- -Zbuild-std=std,panic_abort)
+    (cd "$SHOP_ROOT" && "$CARGO_TARGET_DIR/tool/site" "${args[@]}")
 }
-_shop_step_server_release() {
-    _shop_leptos_env true
-    cargo build --package=server --bin=server --no-default-features --features=ssr --release
-}
-_shop_step_wasm() {
-    local profile=$1
-    _shop_leptos_env "$([[ $profile == wasm-release ]] && echo true || echo false)"
-    local args=(--lib --package=frontend --target-dir="$CARGO_TARGET_DIR/front"
-        --target=wasm32-unknown-unknown --no-default-features --features=hydrate)
-    [[ $SHOP_TOOLCHAIN_MODE == fallback ]] && args+=(-Zbuild-std=std,panic_abort)
-    [[ $profile == wasm-release ]] && args+=(--profile=wasm-release)
-    RUSTFLAGS="-Clink-args=--emit-relocs" cargo build "${args[@]}"
-}
-_shop_step_wasm_release() { _shop_step_wasm wasm-release; }
-_shop_step_wasm_debug() { _shop_step_wasm dev; }
+shop_build_server_release() { cargo build --package=server --bin=server --release; }
+
+# The first builds, started beside the installs they do not need: the same commands that
+# scripts/run.sh and scripts/test.sh run next, so that those find everything built. (Not run on a
+# warm machine: there cargo's own progress is the display.)
+_shop_step_site_release() { shop_build_site --release --precompress; }
+_shop_step_site_debug() { shop_build_site; }
 _shop_step_test_build() { cargo test --no-run; }
 
 # The target dir is shared by every checkout on the machine (that is what keeps CI's fresh clones
@@ -225,7 +189,7 @@ _shop_claim_target_dir() {
     local marker="$CARGO_TARGET_DIR/.last-checkout"
     mkdir -p "$CARGO_TARGET_DIR"
     if [[ -f $marker && $(cat "$marker") != "$SHOP_ROOT" ]]; then
-        (cd "$SHOP_ROOT" && cargo clean --quiet -p server -p app -p backend -p domain -p migration -p bench) || true
+        (cd "$SHOP_ROOT" && cargo clean --quiet -p server -p app -p backend -p domain -p migration -p bench -p site) || true
         rm -rf "$CARGO_TARGET_DIR"/debug/incremental "$CARGO_TARGET_DIR"/release/incremental \
             "$CARGO_TARGET_DIR"/front/*/incremental "$CARGO_TARGET_DIR"/front/*/*/incremental
         find "$SHOP_ROOT"/{app,backend,domain,frontend,migrations,server} -name '*.rs' -exec touch {} +
@@ -249,31 +213,27 @@ shop_setup() {
     _shop_npm_fresh "$SHOP_ROOT" ||
         steps_add npm_root "npm: Tailwind CSS and wasm-opt" 10 "" _shop_step_npm_root
     if [[ $what != run ]]; then
-        [[ -x /usr/bin/chromium ]] ||
-            steps_add chromium "Chromium for the browser tests (apt)" 60 "$cargo_after" _shop_step_chromium
+        if _shop_test_debs_missing; then
+            steps_add test_debs "Chromium, socat and openssl for the tests (apt)" 60 "$cargo_after" _shop_step_test_debs
+        fi
         _shop_npm_fresh "$SHOP_ROOT/end2end" ||
             steps_add npm_end2end "npm: Playwright" 15 "" _shop_step_npm_end2end
     fi
-    _shop_cargo_leptos_ok ||
-        steps_add cargo_leptos "cargo-leptos $SHOP_LEPTOS_VERSION (build tool)" 4920 "$cargo_after" _shop_step_cargo_leptos
-    _shop_wasm_bindgen_ok ||
-        steps_add wasm_bindgen "wasm-bindgen $SHOP_WASM_BINDGEN_VERSION" 1700 "$cargo_after" _shop_step_wasm_bindgen
     _shop_tansu_ok "$SHOP_CARGO_BIN/tansu" "$SHOP_CACHE/tansu-$SHOP_TANSU_VERSION-features" ||
         steps_add tansu "Tansu $SHOP_TANSU_VERSION broker (Kafka API)" 3880 "" _shop_step_tansu
     if ((${#STEP_IDS[@]} > 0)); then
         # Something is being installed, so this is a first run: start the builds that follow
         # beside the installs instead of after them.
+        local site_after=$cargo_after
+        [[ " ${STEP_IDS[*]} " == *" npm_root "* ]] && site_after="$site_after npm_root"
         if [[ $what == run ]]; then
             steps_add server_release "Shop server (release build)" 4150 "$cargo_after" _shop_step_server_release
-            steps_add wasm_release "Shop in the browser (WASM release build)" 1560 "$cargo_after" _shop_step_wasm_release
+            steps_add site_release "Shop in the browser (site builder, WASM release build)" 1560 "$site_after" _shop_step_site_release
         else
             steps_add test_build "Tests (debug build)" 600 "$cargo_after" _shop_step_test_build
-            steps_add wasm_debug "Shop in the browser (WASM debug build)" 200 "$cargo_after" _shop_step_wasm_debug
+            steps_add site_debug "Shop in the browser (site builder, WASM debug build)" 200 "$site_after" _shop_step_site_debug
         fi
     fi
     steps_run || return 1
     export TANSU_BIN="$SHOP_CARGO_BIN/tansu"
-    # npm's wasm-opt 132 and tailwindcss before anything else (Debian's binaryen 108 breaks
-    # hydration); cargo-leptos adds this too, but cargo and we may call them directly.
-    export PATH="$SHOP_ROOT/node_modules/.bin:$PATH"
 }

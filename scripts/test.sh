@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything CI checks: host tests, the full cargo-leptos build, browser tests on the real server.
+# Everything CI checks: host tests, the site build, browser tests on the real server.
 # Stops at the first failing step and says which one.
 set -euo pipefail
 
@@ -32,14 +32,15 @@ host_tests() {
     ensure_postgres || return 1
     # Plain `cargo test` (not --workspace) so that default-members applies: testing the WASM
     # crate `frontend` would switch on `hydrate` in `app` and break server-side rendering.
-    cargo test --no-fail-fast 2>&1 | tee "$RESULTS/cargo-test.log"
+    # The site builder's own tests, in the profile its binary is built in (no second build of
+    # its dependencies).
+    { cargo test --no-fail-fast && cargo test --profile=tool --package=site; } 2>&1 | tee "$RESULTS/cargo-test.log"
 }
 
-# The browser bundle, CSS and assets. The server binary the browser tests run is the one
-# host_tests just built (target/debug/server, needed by the integration tests anyway): a second
-# server build under cargo-leptos' feature selection would compile most dependencies again.
+# The browser bundle, CSS and assets (debug WASM). The server binary the browser tests run is the
+# one host_tests just built (target/debug/server, needed by the integration tests anyway).
 site_build() {
-    cargo leptos build --frontend-only "${LEPTOS_LIB_ARGS[@]}"
+    shop_build_site
 }
 
 browser_tests() {

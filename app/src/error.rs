@@ -57,9 +57,20 @@ impl FromServerFnError for AppError {
                 opts.set_status(http::StatusCode::BAD_REQUEST);
             }
         }
+        // The framework's words (field names, parser messages) stay in the server's log.
         match value {
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => AppError::Rejected(format!("Malformed request: {m}")),
-            other => AppError::Internal(other.to_string()),
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
+                #[cfg(feature = "ssr")]
+                tracing::info!(error = %m, "malformed server-function request");
+                let _ = m;
+                AppError::Rejected("Malformed request.".into())
+            }
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %other, "server-function failure");
+                let _ = other;
+                AppError::Internal(String::new())
+            }
         }
     }
 }

@@ -35,8 +35,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <script>{NO_FLASH_SCRIPT}</script>
-                <script>{bundle::RETRY_SCRIPT}</script>
+                // The page's Content-Security-Policy runs only inline scripts that carry its nonce.
+                <script nonce=leptos::nonce::use_nonce()>{NO_FLASH_SCRIPT}</script>
+                <script nonce=leptos::nonce::use_nonce()>{bundle::RETRY_SCRIPT}</script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options islands=true />
                 <MetaTags />
@@ -82,6 +83,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=pages::auth::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=pages::auth::RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/forgot") view=pages::reset::ForgotPage ssr=SsrMode::Async />
+                    <Route path=path!("/reset") view=pages::reset::ResetPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
                 </Routes>
             </main>

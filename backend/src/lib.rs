@@ -11,9 +11,11 @@ pub mod checkout;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod mail;
 pub mod orders;
 pub mod outbox;
 pub mod passwords;
+pub mod resets;
 pub mod sessions;
 pub mod shop;
 

@@ -14,6 +14,7 @@ use crate::{new_id, now_ms, rfc3339, Shop, ShopError};
 use domain::lifecycle::check_transition;
 use domain::validation::Shipping;
 use domain::views::{OrderDetail, OrderItemView, OrderSummary, StatusChange};
+use domain::event::OrderFacts;
 use domain::{Actor, EventType, OrderEvent, OrderStatus, EVENT_SCHEMA_VERSION};
 
 pub const PAGE_SIZE: u64 = 20;
@@ -233,22 +234,39 @@ pub struct DayFigures {
     pub per_status: Vec<(OrderStatus, u64)>,
 }
 
-/// The owners of these orders, as the database says: what the Kafka consumer believes about
-/// whose order an event is (an event naming another owner, or an order that does not exist, was
-/// not written by this shop). One query for a whole fetched batch.
-pub async fn owners(shop: &Shop, order_ids: &[&str]) -> Result<HashMap<String, String>, ShopError> {
+/// What the database says about these orders (owner, total, every version and status): what the
+/// Kafka consumer checks each event against (`OrderEvent::agrees_with`). Two queries for a whole
+/// fetched batch.
+pub async fn facts(shop: &Shop, order_ids: &[&str]) -> Result<HashMap<String, OrderFacts>, ShopError> {
     if order_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(String, String)> = order::Entity::find()
+    let orders: Vec<(String, String, i64)> = order::Entity::find()
         .select_only()
         .column(order::Column::Id)
         .column(order::Column::UserId)
+        .column(order::Column::TotalCents)
         .filter(order::Column::Id.is_in(order_ids.iter().copied()))
         .into_tuple()
         .all(&shop.db)
         .await?;
-    Ok(rows.into_iter().collect())
+    let mut facts: HashMap<String, OrderFacts> =
+        orders.into_iter().map(|(id, user_id, total_cents)| (id, OrderFacts { user_id, total_cents, history: Vec::new() })).collect();
+    let history: Vec<(String, i64, String)> = order_status_history::Entity::find()
+        .select_only()
+        .column(order_status_history::Column::OrderId)
+        .column(order_status_history::Column::Version)
+        .column(order_status_history::Column::Status)
+        .filter(order_status_history::Column::OrderId.is_in(facts.keys().map(String::as_str)))
+        .into_tuple()
+        .all(&shop.db)
+        .await?;
+    for (order_id, version, status) in history {
+        if let (Some(f), Ok(status)) = (facts.get_mut(&order_id), status.parse::<OrderStatus>()) {
+            f.history.push((version, status));
+        }
+    }
+    Ok(facts)
 }
 
 pub async fn figures_since(shop: &Shop, session: &Session, since_ms: i64) -> Result<DayFigures, ShopError> {

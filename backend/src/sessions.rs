@@ -84,11 +84,16 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Starts a session for `user_id`; returns the token for the cookie.
-pub async fn start(shop: &Shop, user_id: &str, user_agent: &str, ip: &str) -> Result<String, ShopError> {
+/// A new random token (256 bits, 64 hex digits): for session cookies and reset links.
+pub fn new_token() -> String {
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
-    let token = hex(&raw);
+    hex(&raw)
+}
+
+/// Starts a session for `user_id`; returns the token for the cookie.
+pub async fn start(shop: &Shop, user_id: &str, user_agent: &str, ip: &str) -> Result<String, ShopError> {
+    let token = new_token();
     let now = now_ms();
     let row = session::ActiveModel {
         id: Set(id_of(&token).expect("a token we made")),

@@ -9,6 +9,7 @@ use crate::auth::AuthSettings;
 use crate::catalog::CatalogCache;
 use crate::checkout::SqliteCheckoutWriter;
 use crate::db::WriteGate;
+use crate::mail::Mailer;
 use crate::sessions::SessionCache;
 
 #[derive(Clone)]
@@ -25,11 +26,15 @@ pub struct Shop {
     pub sessions: Arc<SessionCache>,
     /// Products with less stock than this count as "low stock" for staff.
     pub low_stock_threshold: i32,
+    /// Sends the shop's e-mail (`mail.rs`).
+    pub mail: Arc<Mailer>,
+    /// Where shoppers reach the shop (`PUBLIC_URL`, no trailing `/`): the origin of links in mail.
+    pub public_url: String,
 }
 
 impl Shop {
     /// Fails only if, on SQLite, the operating system refuses the checkout writer's thread.
-    pub fn new(db: DatabaseConnection, auth: AuthSettings, low_stock_threshold: i32) -> std::io::Result<Self> {
+    pub fn new(db: DatabaseConnection, auth: AuthSettings, low_stock_threshold: i32, mail: Mailer, public_url: String) -> std::io::Result<Self> {
         let gate = WriteGate::for_backend(db.get_database_backend());
         let sqlite_checkout = if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
             let path = db.get_sqlite_connection_pool().connect_options().get_filename().to_owned();
@@ -46,6 +51,8 @@ impl Shop {
             sqlite_checkout,
             sessions: Arc::default(),
             low_stock_threshold,
+            mail: Arc::new(mail),
+            public_url,
         })
     }
 

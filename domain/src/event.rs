@@ -51,6 +51,28 @@ impl OrderEvent {
     }
 }
 
+/// What the database says about one order: what an event read from the topic is checked against
+/// before anyone is shown it (the topic is not trusted: whoever can write to it could invent
+/// orders, relabel someone else's, or make up a status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderFacts {
+    pub user_id: String,
+    pub total_cents: i64,
+    /// Every (version, status) the order has had.
+    pub history: Vec<(i64, OrderStatus)>,
+}
+
+impl OrderEvent {
+    /// Whether the database vouches for this event: same owner and total, and the order really
+    /// had this status at this version (created events are version 1, changes later ones).
+    pub fn agrees_with(&self, facts: &OrderFacts) -> bool {
+        self.user_id == facts.user_id
+            && self.total_cents == facts.total_cents
+            && (self.kind == EventType::OrderCreated) == (self.order_version == 1)
+            && facts.history.iter().any(|&(version, status)| version == self.order_version && status == self.status)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     #[error("malformed order event: {0}")]
@@ -167,5 +189,28 @@ mod tests {
         assert_eq!(json["kind"], "event");
         assert_eq!(json["event"]["order_id"], "01JORDER");
         assert_eq!(ServerMessage::Resync.to_json(), r#"{"kind":"resync"}"#);
+    }
+
+    #[test]
+    fn only_events_the_database_vouches_for_are_trusted() {
+        let facts = OrderFacts { user_id: "u1".into(), total_cents: 1999, history: vec![(1, OrderStatus::Pending), (2, OrderStatus::Processing)] };
+        let created = OrderEvent {
+            v: EVENT_SCHEMA_VERSION,
+            event_id: "e".into(),
+            kind: EventType::OrderCreated,
+            order_id: "o1".into(),
+            user_id: "u1".into(),
+            status: OrderStatus::Pending,
+            order_version: 1,
+            total_cents: 1999,
+            occurred_at: "2026-12-02T00:00:00Z".into(),
+        };
+        let changed = OrderEvent { kind: EventType::OrderStatusChanged, status: OrderStatus::Processing, order_version: 2, ..created.clone() };
+        assert!(created.agrees_with(&facts) && changed.agrees_with(&facts));
+        assert!(!OrderEvent { user_id: "u2".into(), ..created.clone() }.agrees_with(&facts), "another owner");
+        assert!(!OrderEvent { total_cents: 1, ..created.clone() }.agrees_with(&facts), "another total");
+        assert!(!OrderEvent { status: OrderStatus::Cancelled, ..changed.clone() }.agrees_with(&facts), "a status it never had");
+        assert!(!OrderEvent { order_version: 3, ..changed.clone() }.agrees_with(&facts), "a version it never reached");
+        assert!(!OrderEvent { kind: EventType::OrderStatusChanged, ..created.clone() }.agrees_with(&facts), "a change at version 1");
     }
 }

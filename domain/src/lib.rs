@@ -10,6 +10,7 @@ pub mod event;
 pub mod lifecycle;
 pub mod money;
 pub mod pricing;
+pub mod reset;
 pub mod stats;
 pub mod throttle;
 pub mod validation;

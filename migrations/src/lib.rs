@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_schema;
 mod m20261125_000002_seed_catalog;
 mod m20261201_000003_sessions;
+mod m20261202_000004_password_resets;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_schema::Migration),
             Box::new(m20261125_000002_seed_catalog::Migration),
             Box::new(m20261201_000003_sessions::Migration),
+            Box::new(m20261202_000004_password_resets::Migration),
         ]
     }
 }

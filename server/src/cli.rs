@@ -25,7 +25,8 @@ pub async fn run(args: &[String], config: &Config) -> Option<Result<String, Stri
 async fn set_role(config: &Config, email: &str, role: Role) -> Result<String, String> {
     let db = backend::db::connect_and_migrate(&config.database_url, 1).await.map_err(|e| e.to_string())?;
     // Nothing is hashed here: the cheapest cost keeps start-up instant.
-    let shop = Shop::new(db, AuthSettings::new(4), config.low_stock_threshold).map_err(|e| e.to_string())?;
+    let mail = backend::mail::Mailer::new(None, &config.mail_from, &config.data_dir)?;
+    let shop = Shop::new(db, AuthSettings::new(4), config.low_stock_threshold, mail, config.public_url.clone()).map_err(|e| e.to_string())?;
     match backend::accounts::set_role(&shop, email, role).await {
         Ok(account) => Ok(format!("{} is now {}", account.email, role.as_str())),
         Err(backend::ShopError::NotFound) => Err(format!("no account with the email {email}: it must sign up first")),

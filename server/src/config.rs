@@ -39,6 +39,8 @@ pub struct Config {
     pub broker: Broker,
     pub topic: String,
     pub partitions: i32,
+    /// TLS and SASL towards an external cluster (`kafka_security.rs`).
+    pub kafka_security: crate::kafka_security::KafkaSecurity,
     /// How long an idle consumer waits between fetches (see `consumer.rs` and `nudge.rs`).
     pub fetch_max_wait_ms: i32,
     pub bcrypt_cost: u32,
@@ -53,6 +55,11 @@ pub struct Config {
     pub ws_per_user: usize,
     /// The bearer token `/metrics` asks for; `/metrics` is not served without one.
     pub metrics_token: Option<String>,
+    /// Where shoppers reach the shop (links in mail), without a trailing `/`.
+    pub public_url: String,
+    /// `smtp://` or `smtps://` server for outgoing mail; without it mail goes to `DATA_DIR/mail/`.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
 }
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -116,6 +123,10 @@ impl Config {
             }
             None => Broker::Embedded { addr: addr(env, "EMBEDDED_BROKER_ADDR", "127.0.0.1:9092")?, tansu_bin: find_tansu(env)? },
         };
+        let kafka_security = crate::kafka_security::KafkaSecurity::from_lookup(|k| get(env, k)).map_err(|(var, message)| err(var, message))?;
+        if kafka_security != Default::default() && matches!(broker, Broker::Embedded { .. }) {
+            return Err(err("KAFKA_SECURITY_PROTOCOL", "is for an external cluster: set KAFKA_BROKERS too (the embedded broker is plain, on loopback)"));
+        }
         let topic = get(env, "KAFKA_TOPIC").unwrap_or_else(|| "order-events".into());
         if topic.len() > 249 || !topic.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
             return Err(err("KAFKA_TOPIC", format!("\"{topic}\" is not a valid topic name (letters, digits, . _ -)")));
@@ -139,11 +150,24 @@ impl Config {
             (None, Some(_)) => return Err(err("ADMIN_EMAIL", "is required with ADMIN_PASSWORD")),
             _ => {}
         }
+        let site_addr = addr(env, "LEPTOS_SITE_ADDR", "127.0.0.1:3000")?;
+        let public_url = get(env, "PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}"));
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        let origin_ok = ["http://", "https://"].iter().any(|s| public_url.strip_prefix(s).is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', '@', ' '])));
+        if !origin_ok {
+            return Err(err("PUBLIC_URL", format!("\"{public_url}\" is not an origin like https://shop.example.com")));
+        }
+        let smtp_url = get(env, "SMTP_URL");
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(err("SMTP_URL", format!("\"{}\" is not an smtp:// or smtps:// URL", backend::db::redact(url))));
+            }
+        }
         let is_sqlite = database_url.starts_with("sqlite:");
         let fetch_wait = default_fetch_wait_ms(&broker);
         Ok(Config {
             production,
-            site_addr: addr(env, "LEPTOS_SITE_ADDR", "127.0.0.1:3000")?,
+            site_addr,
             site_root: get(env, "LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             output_name: get(env, "LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "shop".into()),
             site_pkg_dir: get(env, "LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
@@ -153,6 +177,7 @@ impl Config {
             db_max_connections: parse(env, "DB_MAX_CONNECTIONS", if is_sqlite { 8 } else { 16 }, 1..=512, "a whole number")?,
             broker,
             topic,
+            kafka_security,
             partitions: parse(env, "KAFKA_PARTITIONS", 3, 1..=256, "a whole number")?,
             fetch_max_wait_ms: parse(env, "KAFKA_FETCH_MAX_WAIT_MS", fetch_wait, 0..=10_000, "a number of milliseconds")?,
             bcrypt_cost: parse(env, "BCRYPT_COST", 12, 4..=31, "a bcrypt cost")?,
@@ -170,6 +195,9 @@ impl Config {
                 Some(t) if t.len() < 16 => return Err(err("METRICS_TOKEN", "must be at least 16 characters")),
                 t => t,
             },
+            public_url,
+            smtp_url,
+            mail_from: get(env, "MAIL_FROM").unwrap_or_else(|| "Pulse Shop <shop@localhost>".into()),
         })
     }
 }

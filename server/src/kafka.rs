@@ -13,6 +13,8 @@ use rskafka::client::partition::{PartitionClient, UnknownTopicHandling};
 use rskafka::client::{Client, ClientBuilder};
 use rskafka::BackoffConfig;
 
+use crate::kafka_security::KafkaSecurity;
+
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Runs one Kafka call with a time limit ([`CALL_TIMEOUT`]).
@@ -28,8 +30,15 @@ fn backoff() -> BackoffConfig {
     BackoffConfig { init_backoff: Duration::from_millis(50), max_backoff: Duration::from_millis(500), base: 2.0, deadline: Some(Duration::from_secs(3)) }
 }
 
+/// A client of a cluster without TLS or SASL (the embedded broker, tests).
 pub async fn connect(brokers: &[String]) -> Result<Client, String> {
-    bounded("connecting to Kafka", ClientBuilder::new(brokers.to_vec()).client_id("shop").backoff_config(backoff()).build()).await
+    connect_with(brokers, &KafkaSecurity::default()).await
+}
+
+/// A client with the TLS and SASL settings of `security`.
+pub async fn connect_with(brokers: &[String], security: &KafkaSecurity) -> Result<Client, String> {
+    let builder = security.apply(ClientBuilder::new(brokers.to_vec()).client_id("shop").backoff_config(backoff()))?;
+    bounded("connecting to Kafka", builder.build()).await
 }
 
 /// Creates the topic if it does not exist; "already exists" is success.

@@ -16,6 +16,7 @@ pub mod consumer;
 pub mod health;
 pub mod hub;
 pub mod kafka;
+pub mod kafka_security;
 pub mod listener;
 pub mod metrics;
 pub mod nudge;

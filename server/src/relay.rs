@@ -23,6 +23,7 @@ pub const BATCH: u64 = 500;
 
 pub struct KafkaTarget {
     pub brokers: Vec<String>,
+    pub security: crate::kafka_security::KafkaSecurity,
     pub topic: String,
     pub partitions: i32,
 }
@@ -35,7 +36,7 @@ struct Producer {
 
 impl Producer {
     async fn connect(target: &KafkaTarget) -> Result<Producer, String> {
-        let client = kafka::connect(&target.brokers).await?;
+        let client = kafka::connect_with(&target.brokers, &target.security).await?;
         kafka::ensure_topic(&client, &target.topic, target.partitions).await?;
         let partitions = kafka::partition_clients(&client, &target.topic, target.partitions).await?;
         Ok(Producer { _client: client, partitions })

@@ -46,6 +46,9 @@ pub async fn watch(shop: Shop, hub: Arc<Hub>, mut shutdown: watch::Receiver<bool
             if let Err(e) = backend::accounts::prune_failures(&shop).await {
                 tracing::warn!(error = %e, "could not prune old failed sign-ins");
             }
+            if let Err(e) = backend::resets::prune(&shop).await {
+                tracing::warn!(error = %e, "could not prune old password-reset links");
+            }
         }
     }
 }

@@ -36,10 +36,6 @@ use app::{shell, App};
 use backend::auth::AuthSettings;
 use backend::Shop;
 
-/// Allows the WASM to run (`wasm-unsafe-eval`) and Leptos's inline hydration script; no
-/// framing, no foreign origins. `connect-src 'self'` covers the page's own `ws:`/`wss:` origin
-/// (CSP 3) and nothing else.
-const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 const MAX_BODY_BYTES: usize = 64 * 1024;
 /// No request may hold a connection and a handler longer than this (a WebSocket upgrade
 /// answers at once; the socket itself lives outside the request).
@@ -164,7 +160,8 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
         tokio::task::spawn_blocking(move || AuthSettings::new(cost)).await.map_err(|e| e.to_string())?
     };
     auth.secure_cookies = config.production;
-    let shop = Shop::new(db, auth, config.low_stock_threshold)
+    let mail = backend::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from, &config.data_dir)?;
+    let shop = Shop::new(db, auth, config.low_stock_threshold, mail, config.public_url.clone())
         .map_err(|e| format!("cannot start the SQLite checkout writer's thread: {e}"))?;
     if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
         let done = backend::accounts::ensure_staff(&shop, email, password).await.map_err(|e| format!("ADMIN_EMAIL: {e}"))?;
@@ -174,7 +171,7 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
     let metrics = Arc::new(Metrics::default());
     let hub = Hub::new(metrics.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let target = || KafkaTarget { brokers: brokers.clone(), topic: config.topic.clone(), partitions: config.partitions };
+    let target = || KafkaTarget { brokers: brokers.clone(), security: config.kafka_security.clone(), topic: config.topic.clone(), partitions: config.partitions };
 
     let nudge = Arc::new(FetchNudge::new(config.partitions.max(1) as usize));
     let mut tasks = vec![
@@ -238,13 +235,16 @@ fn router(state: AppState, production: bool) -> Router {
     let routes = routes();
     let context = {
         let shop = state.shop.clone();
-        move || provide_context(shop.clone())
+        move || {
+            provide_context(shop.clone());
+            crate::security::provide_csp_nonce();
+        }
     };
     let render_shell = {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    // The browser bundle: `cargo leptos build --release --precompress` (scripts/run.sh) writes
+    // The browser bundle: the site builder's release build (`site --release --precompress`) writes
     // brotli-11 and gzip-9 copies beside each file, served here as they are; without them (debug
     // builds) the file is served plain and the compression layer compresses it on the fly at its
     // faster, weaker default level.
@@ -266,7 +266,7 @@ fn router(state: AppState, production: bool) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CompressionLayer::new())
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(axum::middleware::from_fn(crate::security::csp_nonce))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod me;
 pub mod orders;
+pub mod reset;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {

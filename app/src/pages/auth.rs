@@ -13,7 +13,7 @@ use crate::api::account::{safe_next, take_flash, Login, Register};
 use crate::components::{ErrorNotice, Field};
 use crate::error::AppError;
 
-fn card(title: &'static str, subtitle: &'static str, body: impl IntoView) -> impl IntoView {
+pub(crate) fn card(title: &'static str, subtitle: &'static str, body: impl IntoView) -> impl IntoView {
     view! {
         <div class="mx-auto mt-8 max-w-md rounded-2xl border border-slate-200 bg-white p-8 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <h1 class="text-2xl font-bold tracking-tight">{title}</h1>
@@ -31,9 +31,15 @@ pub fn LoginPage() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let email = RwSignal::new(String::new());
     let register_href = format!("/register?next={}", crate::api::account::urlencode(&next));
+    let after_reset = query.read_untracked().get("reset").is_some();
     view! {
         <Title text="Sign in" />
         {card("Sign in", "Welcome back. Sign in to check out and follow your orders live.", view! {
+            {after_reset.then(|| view! {
+                <div role="status" data-testid="reset-notice" class="mb-4 rounded-xl border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
+                    "Your password was changed and every session signed out. Sign in with the new password."
+                </div>
+            })}
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     if let Ok(Some(f)) = flash.await {
@@ -53,7 +59,10 @@ pub fn LoginPage() -> impl IntoView {
                     "Sign in"
                 </button>
             </form>
-            <p class="mt-6 text-center text-sm text-slate-500">
+            <p class="mt-4 text-center text-sm">
+                <A href="/forgot" attr:class="text-indigo-600 hover:underline dark:text-indigo-400">"Forgot your password?"</A>
+            </p>
+            <p class="mt-4 text-center text-sm text-slate-500">
                 "New here? " <A href=register_href.clone() attr:class="font-semibold text-indigo-600 hover:underline dark:text-indigo-400">"Create an account"</A>
             </p>
         })}

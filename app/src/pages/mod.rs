@@ -11,6 +11,7 @@ pub mod cart;
 pub mod checkout;
 pub mod orders;
 pub mod products;
+pub mod reset;
 pub mod staff;
 
 use leptos::prelude::*;

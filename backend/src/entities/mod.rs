@@ -5,6 +5,7 @@ pub mod order;
 pub mod order_item;
 pub mod order_status_history;
 pub mod outbox;
+pub mod password_reset;
 pub mod product;
 pub mod session;
 pub mod user;

@@ -82,10 +82,9 @@ fn client_from(ip: [u8; 4]) -> reqwest::Client {
     reqwest::Client::builder().local_address(std::net::IpAddr::from(ip)).build().unwrap()
 }
 
-#[tokio::test]
-async fn parallel_guesses_are_throttled_without_locking_the_owner_out() {
+async fn parallel_guesses_are_throttled_without_locking_the_owner_out(db: Db) {
     let broker = start_broker().await;
-    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    let app = TestApp::spawn(db, &broker).await;
     app.registered("owner@example.com").await;
     // Twenty guesses at once from one address: the password is checked for a few at most.
     let attacker = client_from([127, 0, 0, 2]);
@@ -113,10 +112,9 @@ async fn parallel_guesses_are_throttled_without_locking_the_owner_out() {
     app.app.shutdown().await;
 }
 
-#[tokio::test]
-async fn logout_ends_the_session_on_the_server_and_closes_its_sockets() {
+async fn logout_ends_the_session_on_the_server_and_closes_its_sockets(db: Db) {
     let broker = start_broker().await;
-    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    let app = TestApp::spawn(db, &broker).await;
     let s = app.registered("leaving@example.com").await;
     let cookie = s.cookie_header().unwrap();
     let mut socket = s.socket().await;
@@ -139,10 +137,9 @@ async fn logout_ends_the_session_on_the_server_and_closes_its_sockets() {
     app.app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_demoted_staff_member_loses_staff_rights_at_once() {
+async fn a_demoted_staff_member_loses_staff_rights_at_once(db: Db) {
     let broker = start_broker().await;
-    let app = TestApp::spawn(Db::Sqlite, &broker).await;
+    let app = TestApp::spawn(db, &broker).await;
     let staff = app.staff().await;
     assert_eq!(staff.call("staff_overview", &[]).await.status, 200);
     backend::accounts::set_role(&app.app.shop, common::STAFF_EMAIL, backend::auth::Role::Shopper).await.unwrap();
@@ -164,3 +161,9 @@ async fn a_common_or_personal_password_is_refused_with_the_reason() {
     assert_eq!(app.count("users").await, users, "no account was created");
     app.app.shutdown().await;
 }
+
+crate::on_both_databases!(
+    parallel_guesses_are_throttled_without_locking_the_owner_out,
+    logout_ends_the_session_on_the_server_and_closes_its_sockets,
+    a_demoted_staff_member_loses_staff_rights_at_once,
+);

@@ -85,22 +85,31 @@ async fn an_undecodable_record_is_skipped_and_counted() {
 async fn a_forged_event_reaches_nobody() {
     let broker = start_broker().await;
     let app = TestApp::spawn(Db::Sqlite, &broker).await;
-    let (_alice, alices_order) = app.shopper_with_order("alice-forged@example.com", "ridge-mug").await;
+    let (alice, alices_order) = app.shopper_with_order("alice-forged@example.com", "ridge-mug").await;
+    let alices_id = alice.call("current_user", &[]).await.body["id"].as_str().unwrap().to_owned();
+    let alices_total = alice.call("order", &[("id", &alices_order)]).await.body["order"]["total_cents"].as_i64().unwrap().to_string();
+    let mut alices_socket = alice.socket().await;
     let mallory = app.registered("mallory-forged@example.com").await;
     let mallorys_id = mallory.call("current_user", &[]).await.body["id"].as_str().unwrap().to_owned();
     let mut mallorys_socket = mallory.socket().await;
     let mut staff_socket = app.staff().await.socket().await;
 
-    // Whoever can write to the topic writes two well-formed events: alice's order claimed for
-    // mallory, and an order that does not exist, with an id of multi-byte characters.
-    let forged = |order_id: &str, user_id: &str| {
+    // Whoever can write to the topic writes three well-formed events: alice's order claimed for
+    // mallory, an order that does not exist, with an id of multi-byte characters, and alice's
+    // own order (right owner and total) "shipped" though it never was.
+    let forged = |order_id: &str, user_id: &str, total: &str, version: i64| {
         serde_json::json!({"v": 1, "event_id": new_key(), "type": "order.status_changed", "order_id": order_id,
-            "user_id": user_id, "status": "SHIPPED", "order_version": 99, "total_cents": 1, "occurred_at": "2026-12-01T00:00:00Z"})
+            "user_id": user_id, "status": "SHIPPED", "order_version": version, "total_cents": total.parse::<i64>().unwrap(), "occurred_at": "2026-12-01T00:00:00Z"})
         .to_string()
     };
     let client = server::kafka::connect(&app.app.brokers).await.unwrap();
     for pc in server::kafka::partition_clients(&client, "order-events", 3).await.unwrap() {
-        let records = [forged(&alices_order, &mallorys_id), forged("ордер-ключ-€€€", &mallorys_id)].map(|value| rskafka::record::Record {
+        let records = [
+            forged(&alices_order, &mallorys_id, "1", 99),
+            forged("ордер-ключ-€€€", &mallorys_id, "1", 99),
+            forged(&alices_order, &alices_id, &alices_total, 2),
+        ]
+        .map(|value| rskafka::record::Record {
             key: None,
             value: Some(value.into_bytes()),
             headers: Default::default(),
@@ -108,12 +117,16 @@ async fn a_forged_event_reaches_nobody() {
         });
         pc.produce(records.to_vec(), rskafka::client::partition::Compression::NoCompression).await.unwrap();
     }
-    crate::common::wait_for_metric(&app.base, "shop_events_untrusted_total 6", Duration::from_secs(5)).await;
+    crate::common::wait_for_metric(&app.base, "shop_events_untrusted_total 9", Duration::from_secs(5)).await;
     assert_eq!(mallorys_socket.next_json(Duration::from_millis(500)).await, None, "mallory was shown a forged event");
+    // Alice may see her genuine order event; never the forged "shipped".
+    while let Some(frame) = alices_socket.next_json(Duration::from_millis(300)).await {
+        assert_ne!(frame["event"]["status"], "SHIPPED", "alice was shown a status her order never had: {frame}");
+    }
     // Staff may still see the genuine event of alice's order; never one of the forged ones.
     while let Some(frame) = staff_socket.next_json(Duration::from_millis(300)).await {
         let event = &frame["event"];
-        assert!(event["user_id"] != mallorys_id.as_str() && event["order_id"] != "ордер-ключ-€€€", "staff were shown a forged event: {frame}");
+        assert!(event["user_id"] != mallorys_id.as_str() && event["order_id"] != "ордер-ключ-€€€" && event["status"] != "SHIPPED", "staff were shown a forged event: {frame}");
     }
     // The sockets are alive (silence above was not a closed socket): a real order still arrives.
     let placed = mallory.checkout("ridge-mug:1", &new_key()).await;

@@ -7,8 +7,10 @@ mod common;
 mod faults;
 mod hardening;
 mod hostile;
+mod kafka_security;
 mod lifecycle;
 mod live;
 mod pages;
+mod resets;
 mod shop;
 

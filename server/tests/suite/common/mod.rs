@@ -49,6 +49,27 @@ pub async fn fresh_postgres() -> String {
     format!("postgres://root@127.0.0.1:5432/{name}")
 }
 
+/// Runs each named attack test against both databases the shop supports: for `fn name(db: Db)`
+/// it makes the tests `name::sqlite` and `name::postgres` (a database of its own).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name($crate::common::Db::Sqlite).await
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name($crate::common::Db::Postgres($crate::common::fresh_postgres().await)).await
+                }
+            }
+        )+
+    };
+}
+
 pub enum Db {
     Sqlite,
     Postgres(String),
