@@ -95,8 +95,8 @@ _shop_fallback_debs_missing() {
 }
 
 # cargo install NAME ARGS... with the cargo first on PATH: tools are built without the link-time
-# optimisation their own release profiles ask for (cargo-leptos' fat LTO was half its install
-# time; a tool's speed does not matter here, its build time does), outside the project's target
+# optimisation their own release profiles ask for (a tool's speed does not matter here, its build
+# time does: a fat-LTO link is single-threaded and long), outside the project's target
 # dir, in a target dir of their own under the cache (a set-up cut off halfway resumes there), and
 # without RUSTC_BOOTSTRAP (tools are built as on stable).
 _shop_cargo_install() {
@@ -173,6 +173,7 @@ shop_build_server_release() { cargo build --package=server --bin=server --releas
 # The first builds, started beside the installs they do not need: the same commands that
 # scripts/run.sh and scripts/test.sh run next, so that those find everything built. (Not run on a
 # warm machine: there cargo's own progress is the display.)
+_shop_step_server_release() { shop_build_server_release; }
 _shop_step_site_release() { shop_build_site --release --precompress; }
 _shop_step_site_debug() { shop_build_site; }
 _shop_step_test_build() { cargo test --no-run; }
@@ -211,7 +212,7 @@ shop_setup() {
         cargo_after=rust_debs
     fi
     _shop_npm_fresh "$SHOP_ROOT" ||
-        steps_add npm_root "npm: Tailwind CSS and wasm-opt" 10 "" _shop_step_npm_root
+        steps_add npm_root "npm: Tailwind CSS, wasm-opt and esbuild" 10 "" _shop_step_npm_root
     if [[ $what != run ]]; then
         if _shop_test_debs_missing; then
             steps_add test_debs "Chromium, socat and openssl for the tests (apt)" 60 "$cargo_after" _shop_step_test_debs

@@ -82,13 +82,13 @@ fn build(options: &Options) -> Result<()> {
     std::fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
 
     let wasm = wasm::compile(options, &target_dir)?;
-    let css = std::thread::scope(|scope| {
+    // Tailwind runs while the WASM is split, bound and optimised.
+    std::thread::scope(|scope| {
         let css = scope.spawn(|| assets::tailwind(options.release, &pkg.join(format!("{OUTPUT_NAME}.css"))));
         let front = wasm::package(options, &wasm, &pkg);
-        let css = css.join().map_err(|_| "the Tailwind step panicked".to_string());
+        let css = css.join().unwrap_or_else(|_| Err("the Tailwind step panicked".into()));
         front.and(css)
     })?;
-    css?;
     assets::copy_dir(Path::new("public"), &staging)?;
     if options.precompress {
         assets::precompress(&staging)?;
