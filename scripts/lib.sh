@@ -208,7 +208,7 @@ shop_setup() {
     _shop_claim_target_dir
     local cargo_after=""
     if _shop_fallback_debs_missing; then
-        steps_add rust_debs "Debian's Rust for the WASM build (apt)" 30 "" _shop_step_rust_debs
+        steps_add rust_debs "Debian's Rust for the WASM build (apt)" 55 "" _shop_step_rust_debs
         cargo_after=rust_debs
     fi
     _shop_npm_fresh "$SHOP_ROOT" ||
@@ -221,18 +221,18 @@ shop_setup() {
             steps_add npm_end2end "npm: Playwright" 15 "" _shop_step_npm_end2end
     fi
     _shop_tansu_ok "$SHOP_CARGO_BIN/tansu" "$SHOP_CACHE/tansu-$SHOP_TANSU_VERSION-features" ||
-        steps_add tansu "Tansu $SHOP_TANSU_VERSION broker (Kafka API)" 3880 "" _shop_step_tansu
+        steps_add tansu "Tansu $SHOP_TANSU_VERSION broker (Kafka API)" 2100 "" _shop_step_tansu
     if ((${#STEP_IDS[@]} > 0)); then
         # Something is being installed, so this is a first run: start the builds that follow
         # beside the installs instead of after them.
         local site_after=$cargo_after
         [[ " ${STEP_IDS[*]} " == *" npm_root "* ]] && site_after="$site_after npm_root"
         if [[ $what == run ]]; then
-            steps_add server_release "Shop server (release build)" 4150 "$cargo_after" _shop_step_server_release
+            steps_add server_release "Shop server (release build)" 2210 "$cargo_after" _shop_step_server_release
             steps_add site_release "Shop in the browser (site builder, WASM release build)" 1560 "$site_after" _shop_step_site_release
         else
-            steps_add test_build "Tests (debug build)" 600 "$cargo_after" _shop_step_test_build
-            steps_add site_debug "Shop in the browser (site builder, WASM debug build)" 200 "$site_after" _shop_step_site_debug
+            steps_add test_build "Tests (debug build)" 2550 "$cargo_after" _shop_step_test_build
+            steps_add site_debug "Shop in the browser (site builder, WASM debug build)" 2140 "$site_after" _shop_step_site_debug
         fi
     fi
     steps_run || return 1

@@ -79,7 +79,7 @@ fn usage() -> ! {
     eprintln!(
         "usage: bench [--quick] [--only P1,P2,…] [--server PATH] [--site DIR]\n\
          \x20 --server  release server binary (default: `server` next to this binary)\n\
-         \x20 --site    cargo-leptos site root with pkg/ (default: target/site)"
+         \x20 --site    site root with pkg/, as the site builder writes it (default: target/site)"
     );
     std::process::exit(2);
 }
@@ -103,11 +103,11 @@ async fn main() {
     }
     let wants = |p: &str| only.as_ref().is_none_or(|o| o.iter().any(|x| x == p));
     if !server_bin.is_file() {
-        eprintln!("bench: no server binary at {} (build it: cargo leptos build --release)", server_bin.display());
+        eprintln!("bench: no server binary at {} (scripts/bench.sh builds it)", server_bin.display());
         std::process::exit(2);
     }
     if !site_root.join("pkg").is_dir() {
-        eprintln!("bench: no {}/pkg (build the site: cargo leptos build --release)", site_root.display());
+        eprintln!("bench: no {}/pkg (scripts/bench.sh builds the site)", site_root.display());
         std::process::exit(2);
     }
     let fd_limit = server::raise_fd_limit(100_000);

@@ -1,8 +1,8 @@
 //! `site`: builds the browser half of the shop into `target/site`, the directory the server
 //! serves `/pkg/…` and the static files from.
 //!
-//! It does what `cargo leptos build --split` did for this project, without a build tool to
-//! install first (cargo-leptos was most of a first run's set-up time): compile the `frontend`
+//! It does the work of `cargo leptos build --split` without a build tool to install first (on a
+//! fresh machine, installing one costs more than building the site): compile the `frontend`
 //! crate to WASM, cut it into lazily loaded chunks, generate the JS glue with wasm-bindgen, and,
 //! for a release, shrink the WASM with `wasm-opt`, minify the JS with esbuild and precompress
 //! every file (gzip and brotli) for `ServeDir`. Tailwind writes the CSS; `public/` is copied.

@@ -1,7 +1,7 @@
 //! One module per page.
 //!
 //! Every page is rendered on the server. The islands of the cart, orders and staff pages are
-//! lazy (`#[island(lazy)]`): `cargo leptos --split` puts each in its own chunk, which the
+//! lazy (`#[island(lazy)]`): the site builder (`site/`) puts each in its own chunk, which the
 //! browser fetches only on a page that shows it, so the catalog's first load carries none of
 //! them (BENCHMARKS.md, P5). The order page's island is not (see `orders::LiveOrder`).
 

@@ -1,8 +1,8 @@
-// Starts the real shop server binary (built by `cargo leptos build`) for browser tests.
+// Starts the real shop server binary (the one `cargo test` built) for browser tests.
 //
 // Inputs, all from the environment (scripts/test.sh sets them):
 //   SHOP_SERVER_BIN  the server executable
-//   SHOP_SITE_ROOT   cargo-leptos' site directory (pkg/, CSS, public assets)
+//   SHOP_SITE_ROOT   the site directory the site builder wrote (pkg/, CSS, public assets)
 //   TANSU_BIN        the Tansu broker binary the server starts as its child
 //
 // Every server gets its own free ports and (unless given) its own temporary data directory,
@@ -41,7 +41,7 @@ export interface Shop {
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
-// The server is started from the repo root, like `cargo leptos serve` does.
+// The server is started from the repo root, like scripts/run.sh does.
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 // Process groups of every server still running, killed if the test runner exits abruptly.
@@ -118,7 +118,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startServer(opts: StartOptions = {}): Promise<Shop> {
   const serverBin = requireEnv('SHOP_SERVER_BIN', 'the server binary (e.g. $CARGO_TARGET_DIR/debug/server)');
-  const siteRoot = requireEnv('SHOP_SITE_ROOT', "cargo-leptos' site root (target/site)");
+  const siteRoot = requireEnv('SHOP_SITE_ROOT', "the site root the site builder writes (target/site)");
   const tansuBin = requireEnv('TANSU_BIN', 'the tansu broker binary');
 
   const needed = (opts.port === undefined ? 1 : 0) + (opts.brokerPort === undefined ? 1 : 0);

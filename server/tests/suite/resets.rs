@@ -18,6 +18,19 @@ fn mails(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The mails once there are `n` (they are written after the answer), failing after 5 s; then a
+/// moment more, so that one too many would show.
+async fn wait_for_mails(dir: &Path, n: usize) -> Vec<PathBuf> {
+    for _ in 0..100 {
+        if mails(dir).len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    mails(dir)
+}
+
 /// The reset link's token in a message as sent (quoted-printable or plain).
 fn token_in(message: &str) -> String {
     let text = message.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
@@ -38,7 +51,7 @@ async fn a_reset_link_works_once_and_ends_every_session(db: Db) {
     let unknown = stranger.call("request_password_reset", &[("email", "nobody@example.com")]).await;
     let known = stranger.call("request_password_reset", &[("email", "Forgetful@Example.com")]).await;
     assert_eq!((unknown.status, unknown.text.clone()), (known.status, known.text.clone()), "the answer tells which address has an account");
-    let sent = mails(&data);
+    let sent = wait_for_mails(&data, 1).await;
     assert_eq!(sent.len(), 1, "one mail, to the account's address");
     let message = std::fs::read_to_string(&sent[0]).unwrap();
     assert!(message.contains("To: forgetful@example.com"), "{message}");
@@ -81,7 +94,7 @@ async fn a_reset_link_works_once_and_ends_every_session(db: Db) {
     for _ in 0..4 {
         assert_eq!(stranger.call("request_password_reset", &[("email", "forgetful@example.com")]).await.status, 200);
     }
-    assert_eq!(mails(&data).len(), 3, "an inbox can be flooded through the reset form");
+    assert_eq!(wait_for_mails(&data, 3).await.len(), 3, "an inbox can be flooded through the reset form");
     app.app.shutdown().await;
     drop(owner);
 }
