@@ -98,13 +98,13 @@ pub fn Field(
     }
 }
 
-/// A live page's title with the connection indicator beside it (opening the live connection).
+/// A live page's title with the connection indicator beside it (the header's opens the connection).
 #[component]
 pub fn LiveHeading(title: &'static str) -> impl IntoView {
     view! {
         <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
             <h1 class="text-3xl font-bold tracking-tight">{title}</h1>
-            <ConnectionIndicator connect=true quiet=true />
+            <ConnectionIndicator user=None quiet=true />
         </div>
     }
 }

@@ -5,8 +5,11 @@
 //! are `#[island]`s, hydrated in the browser (the header's cart badge, theme toggle and
 //! connection indicator, one island for all the catalog's add-to-cart forms, the toasts, and
 //! the live parts of the cart, orders and staff pages). Forms outside islands are plain HTML
-//! forms posting to server functions, which answer them with a redirect. Links are plain
-//! navigations.
+//! forms posting to server functions, which answer them with a redirect.
+//!
+//! It is a single-page app all the same: after the first page, the navigation script
+//! (`js/router.js`) fetches each next page and swaps it in, so the WASM module and the
+//! per-visit state (cart, live connection, toasts) stay; see `state::page`.
 
 #![recursion_limit = "256"]
 
@@ -24,11 +27,12 @@ use leptos_router::{path, SsrMode};
 
 use state::cart::CartStore;
 use state::live::{ConnectionIndicator, Live};
-use state::theme::{ThemeToggle, NO_FLASH_SCRIPT};
+use state::theme::ThemeToggle;
 use state::toast::{ToastRegion, Toasts};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let [theme, retry, router] = bundle::inline_scripts();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -36,8 +40,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 // The page's Content-Security-Policy runs only inline scripts that carry its nonce.
-                <script nonce=leptos::nonce::use_nonce()>{NO_FLASH_SCRIPT}</script>
-                <script nonce=leptos::nonce::use_nonce()>{bundle::RETRY_SCRIPT}</script>
+                <script nonce=leptos::nonce::use_nonce()>{theme.as_str()}</script>
+                <script nonce=leptos::nonce::use_nonce()>{retry.as_str()}</script>
+                <script nonce=leptos::nonce::use_nonce()>{router.as_str()}</script>
+                <meta name="shop-build" content=bundle::build_id(&options) />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options islands=true />
                 <MetaTags />
@@ -161,8 +167,8 @@ fn Header() -> impl IntoView {
                 <div class="ml-auto flex items-center gap-2">
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
-                            let signed_in = matches!(user.await, Ok(Some(_)));
-                            view! { <ConnectionIndicator connect=signed_in quiet=false /> }
+                            let user = user.await.ok().flatten().map(|u| u.id);
+                            view! { <ConnectionIndicator user quiet=false /> }
                         })}
                     </Suspense>
                     <ThemeToggle />

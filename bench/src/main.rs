@@ -12,6 +12,7 @@
 //! box serving real browsers, so the figures are conservative.
 
 mod client;
+mod p9;
 mod readers;
 mod server;
 mod stats;
@@ -37,6 +38,7 @@ struct Scale {
     p4_sockets: usize,
     p4_events: usize,
     p6_requests: usize,
+    p9_rounds: usize,
 }
 
 impl Scale {
@@ -51,6 +53,7 @@ impl Scale {
             p4_sockets: 10_000,
             p4_events: 20,
             p6_requests: 500,
+            p9_rounds: 20,
         }
     }
     fn quick() -> Scale {
@@ -64,6 +67,7 @@ impl Scale {
             p4_sockets: 1000,
             p4_events: 5,
             p6_requests: 100,
+            p9_rounds: 3,
         }
     }
 }
@@ -125,6 +129,9 @@ async fn main() {
     let http = client::http_client();
     if wants("P5") {
         rows.push(p5_first_load(&http, &srv).await);
+    }
+    if wants("P9") {
+        rows.push(p9::click_to_paint(&srv.base, scale.p9_rounds).await);
     }
     if wants("P2") {
         rows.push(p2_throughput(&http, &srv, &scale).await);

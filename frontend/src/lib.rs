@@ -4,8 +4,6 @@
 // here and overflows the default query depth of 128.
 #![recursion_limit = "512"]
 
-// Links `app`, whose islands export the functions the island script calls.
-use app as _;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
@@ -14,4 +12,6 @@ pub fn hydrate() {
     // each by the function the island script finds for it. The islands of pages other than the
     // catalog are lazy: each is split into its own chunk, fetched where that page shows it.
     leptos::mount::hydrate_islands();
+    // From here on the navigation script swaps pages in place and hydrates their islands.
+    app::state::page::install();
 }

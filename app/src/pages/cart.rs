@@ -30,6 +30,7 @@ pub fn CartPage() -> impl IntoView {
 /// another tab). `catalog` is the products as the server read them, for names and prices.
 #[island(lazy)]
 fn CartView(catalog: Vec<ProductView>) -> impl IntoView {
+    crate::state::page::scoped();
     let cart = CartStore::get();
     let find = move |id: &str| catalog.iter().find(|p| p.id == id).cloned();
     let subtotal = {

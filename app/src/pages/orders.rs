@@ -192,6 +192,7 @@ fn Orders() -> impl IntoView {
 /// One page of the shopper's orders (`status` is the filter, "" for all), kept current.
 #[island(lazy)]
 fn LiveOrderList(data: OrdersData, status: String) -> impl IntoView {
+    crate::state::page::scoped();
     let OrdersData { orders, page, pages, counts } = data;
     let list = LiveOrders::new();
     list.replace(orders);
@@ -396,6 +397,7 @@ fn OrderDetailView(staff: bool) -> impl IntoView {
 /// catalog's first load 71.7 KB of brotli WASM (BENCHMARKS.md, P5).
 #[island]
 fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
+    crate::state::page::scoped();
     let id = detail.order.id.clone();
     let detail = RwSignal::new(detail);
     Live::get().listen(move |msg| {
@@ -431,7 +433,7 @@ fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
             view! {
                 <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
                     <h1 class="text-3xl font-bold tracking-tight">{format!("Order {}", short_id(&d.order.id))}</h1>
-                    <div class="flex items-center gap-3"><ConnectionIndicator connect=true quiet=true /><StatusBadge status=status /></div>
+                    <div class="flex items-center gap-3"><ConnectionIndicator user=None quiet=true /><StatusBadge status=status /></div>
                 </div>
                 <div class="grid gap-6 lg:grid-cols-[1fr_18rem]">
                     <section class="rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900" aria-label="Items">

@@ -146,12 +146,14 @@ fn AddToCartForm(id: String, name: String, stock: i64) -> impl IntoView {
 /// products (BENCHMARKS.md, P6).
 #[island]
 fn AddToCartForms() -> impl IntoView {
+    crate::state::page::scoped();
     #[cfg(feature = "hydrate")]
     {
+        use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
         let cart = CartStore::get();
         let toasts = use_toasts();
-        let listener = window_event_listener(leptos::ev::submit, move |ev| {
+        let on_submit = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
             let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
             let Some(id) = form.get_attribute("data-add-to-cart") else { return };
             ev.prevent_default();
@@ -165,7 +167,16 @@ fn AddToCartForms() -> impl IntoView {
             cart.add(&id, 1);
             toasts.push(Tone::Success, format!("Added {name} to your cart."));
         });
-        on_cleanup(move || listener.remove());
+        // On the document, not the window: the navigation script's listener on the window runs
+        // after this one and leaves a submit alone once it is taken care of here.
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            let _ = doc.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
+            let held = send_wrapper::SendWrapper::new((doc, on_submit));
+            on_cleanup(move || {
+                let (doc, on_submit) = &*held;
+                let _ = doc.remove_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
+            });
+        }
     }
     view! { <span hidden></span> }
 }

@@ -56,6 +56,7 @@ fn Dashboard() -> impl IntoView {
 /// Today's figures, the chart, low stock and the live order feed, all following events.
 #[island(lazy)]
 fn StaffDashboard(orders: Vec<OrderSummary>, overview: Overview) -> impl IntoView {
+    crate::state::page::scoped();
     let overview = RwSignal::new(overview);
     let refresh_overview = move || {
         leptos::task::spawn_local(async move {

@@ -24,13 +24,13 @@ impl CartStore {
         store
     }
 
-    /// The page's cart: in the browser one store that every island shares, read from the cookie
+    /// The visit's cart: in the browser one store that every island shares, read from the cookie
     /// and kept in step with localStorage and other tabs; on the server the request's.
     pub fn get() -> CartStore {
         #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
         {
             thread_local!(static STORE: std::cell::OnceCell<CartStore> = const { std::cell::OnceCell::new() });
-            super::page_state(&STORE, || {
+            super::visit_state(&STORE, || {
                 let store = CartStore { cart: RwSignal::new(initial_cart()) };
                 store.sync_with_local_storage();
                 store
@@ -65,6 +65,17 @@ impl CartStore {
             if let Some(storage) = local_storage() {
                 let _ = storage.set_item(STORAGE_KEY, &cart.encode());
             }
+        }
+    }
+
+    /// After a page swap: the server may have changed the cart while answering (a plain form
+    /// added a line, a placed order emptied it), and its cookie is then newer than this store.
+    #[cfg(feature = "hydrate")]
+    pub fn reload_from_cookie(&self) {
+        let Some(from_cookie) = read_cookie().map(|c| Cart::from_cookie(&c)) else { return };
+        if self.cart.with_untracked(|c| *c != from_cookie) {
+            self.cart.set(from_cookie);
+            self.persist();
         }
     }
 

@@ -64,10 +64,16 @@ type Listeners = ();
 #[derive(Clone, Copy)]
 pub struct Live {
     pub state: RwSignal<ConnState>,
-    #[allow(dead_code)]
+    #[allow(dead_code)] // read in the browser only
     listeners: Listeners,
-    #[allow(dead_code)]
+    #[allow(dead_code)] // read in the browser only
     next_id: StoredValue<u64>,
+    /// Whose session the open socket speaks for (`None`: no socket).
+    #[allow(dead_code)] // read in the browser only
+    user: StoredValue<Option<String>>,
+    /// Ends the running connection loop, and with it the socket.
+    #[cfg(feature = "hydrate")]
+    stop: StoredValue<Option<futures::future::AbortHandle>>,
 }
 
 impl Live {
@@ -76,7 +82,14 @@ impl Live {
         let listeners = StoredValue::new_local(vec![]);
         #[cfg(not(feature = "hydrate"))]
         let listeners = ();
-        Live { state: RwSignal::new(ConnState::Idle), listeners, next_id: StoredValue::new(1) }
+        Live {
+            state: RwSignal::new(ConnState::Idle),
+            listeners,
+            next_id: StoredValue::new(1),
+            user: StoredValue::new(None),
+            #[cfg(feature = "hydrate")]
+            stop: StoredValue::new(None),
+        }
     }
 
     /// The request's live state on the server (always idle there).
@@ -86,12 +99,12 @@ impl Live {
         live
     }
 
-    /// The page's one connection: the header's indicator opens it, the pages' islands listen.
+    /// The visit's one connection: the header's indicator opens and ends it, page islands listen.
     pub fn get() -> Live {
         #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
         {
             thread_local!(static LIVE: std::cell::OnceCell<Live> = const { std::cell::OnceCell::new() });
-            super::page_state(&LIVE, Live::new)
+            super::visit_state(&LIVE, Live::new)
         }
         #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
         {
@@ -127,18 +140,32 @@ impl Live {
         }
     }
 
-    /// Opens the socket and keeps it open (browser only).
+    /// Keeps a socket open for `user`'s session, or none for `None` (browser only). The visit
+    /// has one socket; a socket speaks for the session that opened it, so signing out ends it
+    /// and signing in as someone else replaces it.
     #[cfg(feature = "hydrate")]
-    pub fn connect(self) {
-        if self.state.get_untracked() != ConnState::Idle {
+    pub fn connect_as(self, user: Option<String>) {
+        if self.user.with_value(|u| *u == user) {
+            return;
+        }
+        if let Some(stop) = self.stop.try_update_value(Option::take).flatten() {
+            stop.abort();
+        }
+        self.user.set_value(user.clone());
+        if user.is_none() {
+            self.state.set(ConnState::Idle);
             return;
         }
         self.state.set(ConnState::Connecting);
-        leptos::task::spawn_local(run(self));
+        let (stop, registration) = futures::future::AbortHandle::new_pair();
+        self.stop.set_value(Some(stop));
+        leptos::task::spawn_local(async move {
+            let _ = futures::future::Abortable::new(run(self), registration).await;
+        });
     }
 
     #[cfg(not(feature = "hydrate"))]
-    pub fn connect(self) {}
+    pub fn connect_as(self, _user: Option<String>) {}
 }
 
 /// Delay before reconnect attempt `n` (1-based): 0.5 s doubling to at most 15 s, with ±50 % jitter.
@@ -191,19 +218,21 @@ async fn run(live: Live) {
     }
 }
 
-/// The Live / Reconnecting / Offline indicator, announced to screen readers. With `connect`
-/// (someone is signed in) it opens the page's live connection when it hydrates. A page that
-/// shows a second indicator (beside a live heading) makes that one `quiet`: it is not a live
-/// region, so a screen reader hears each change once, from the header's.
+/// The Live / Reconnecting / Offline indicator, announced to screen readers. The header's
+/// (`quiet` false) also keeps the visit's connection in step with who is signed in (`user`,
+/// their account id): it opens the socket when it hydrates, and when navigation brings a
+/// header for someone else (or for nobody) it replaces this island and the socket with it. A
+/// page that shows a second indicator (beside a live heading) makes that one `quiet`: it only
+/// shows the state and is not a live region, so a screen reader hears each change once.
 #[island]
-pub fn ConnectionIndicator(connect: bool, quiet: bool) -> impl IntoView {
+pub fn ConnectionIndicator(user: Option<String>, quiet: bool) -> impl IntoView {
     let live = Live::get();
-    // After hydration, so the markup is taken over as the server rendered it (idle) first.
-    Effect::new(move |_| {
-        if connect {
-            live.connect();
-        }
-    });
+    if quiet {
+        super::page::scoped();
+    } else {
+        // After hydration, so the markup is taken over as the server rendered it (idle) first.
+        Effect::new(move |_| live.connect_as(user.clone()));
+    }
     let state = live.state;
     view! {
         <span

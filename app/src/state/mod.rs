@@ -1,19 +1,21 @@
 //! Client-side state shared by the pages: the cart, the live connection, toasts and the theme.
 //!
 //! Pages are server-rendered and only their islands hydrate, each on its own; islands that are
-//! not nested share no context. So in the browser each piece of state is one value per page,
-//! made on first use ([`page_state`]); on the server it is per request, in the context that
-//! `App` provides.
+//! not nested share no context. So in the browser each piece of state is one value per visit
+//! (the WASM module lives from the first page to the last: navigation swaps pages, see
+//! [`page`]), made on first use ([`visit_state`]); on the server it is per request, in the
+//! context that `App` provides.
 
 pub mod cart;
 pub mod live;
+pub mod page;
 pub mod theme;
 pub mod toast;
 
-/// The page's one `T` in the browser, made by `make` on first use under an owner that is never
-/// disposed (the state lives as long as the page; an island's owner may not).
+/// The visit's one `T` in the browser, made by `make` on first use under an owner that is never
+/// disposed (the state lives as long as the visit; an island's owner may not).
 #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-pub(crate) fn page_state<T: Copy + 'static>(slot: &'static std::thread::LocalKey<std::cell::OnceCell<T>>, make: fn() -> T) -> T {
+pub(crate) fn visit_state<T: Copy + 'static>(slot: &'static std::thread::LocalKey<std::cell::OnceCell<T>>, make: fn() -> T) -> T {
     use leptos::prelude::Owner;
     slot.with(|cell| {
         *cell.get_or_init(|| {

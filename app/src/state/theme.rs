@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 /// Runs before first paint. Kept tiny and dependency-free on purpose.
-pub const NO_FLASH_SCRIPT: &str = "(function(){try{var t=localStorage.getItem('theme');var d=t==='dark'||(!t&&window.matchMedia('(prefers-color-scheme: dark)').matches);document.documentElement.classList.toggle('dark',d);}catch(e){}})();";
+pub const NO_FLASH_SCRIPT: &str = include_str!("../js/theme.js");
 
 #[island]
 pub fn ThemeToggle() -> impl IntoView {

@@ -47,13 +47,13 @@ impl Toasts {
     }
 }
 
-/// The page's toasts: in the browser one list that every island pushes to; on the server the
+/// The visit's toasts: in the browser one list that every island pushes to; on the server the
 /// request's (always empty: nothing is announced before the page is live).
 pub fn use_toasts() -> Toasts {
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
         thread_local!(static TOASTS: std::cell::OnceCell<Toasts> = const { std::cell::OnceCell::new() });
-        super::page_state(&TOASTS, || Toasts { items: RwSignal::new(vec![]), next: StoredValue::new(1) })
+        super::visit_state(&TOASTS, || Toasts { items: RwSignal::new(vec![]), next: StoredValue::new(1) })
     }
     #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
     {
