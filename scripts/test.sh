@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything CI checks: host tests, the site build, browser tests on the real server.
+# Everything CI checks: formatting, host tests, the site build, browser tests on the real server.
 # Stops at the first failing step and says which one.
 set -euo pipefail
 
@@ -26,6 +26,15 @@ ensure_postgres() {
     echo "PostgreSQL is not running on 127.0.0.1:5432 and could not be started" \
         "(clusters under /etc/postgresql); the backend tests need it." >&2
     return 1
+}
+
+# The code is formatted as rustfmt.toml says (`cargo fmt` fixes it). First: it takes a second.
+formatting() {
+    command -v rustfmt >/dev/null 2>&1 || {
+        echo "rustfmt is not installed: rustup component add rustfmt" >&2
+        return 1
+    }
+    cargo fmt --all --check
 }
 
 host_tests() {
@@ -75,7 +84,7 @@ count_tests() {
 # The last line is the plain "N passed, N failed" summary of the tests the runners reported.
 RESULTS=$(mktemp -d)
 trap 'rm -rf "$RESULTS"' EXIT
-STEPS=(host_tests site_build browser_tests)
+STEPS=(formatting host_tests site_build browser_tests)
 passed=0
 for step in "${STEPS[@]}"; do
     echo "==> $step"

@@ -109,6 +109,16 @@ pub fn LiveHeading(title: &'static str) -> impl IntoView {
     }
 }
 
+/// A green block that confirms what just happened (saved, sent, placed), announced politely.
+#[component]
+pub fn SuccessNotice(testid: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div role="status" data-testid=testid class="mb-6 rounded-xl border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
+            {children()}
+        </div>
+    }
+}
+
 /// A block that says what went wrong and offers a way forward.
 #[component]
 pub fn ErrorNotice(message: String) -> impl IntoView {

@@ -73,9 +73,7 @@ pub async fn login(shop: &Shop, email: &str, password: &str, ip: &str) -> Result
     let now = now_ms();
     let attempt = {
         let _gate = shop.gate.enter().await;
-        login_failure::ActiveModel { email: Set(email.clone()), ip: Set(ip.to_owned()), failed_at: Set(now), ..Default::default() }
-            .insert(&shop.db)
-            .await?
+        login_failure::ActiveModel { email: Set(email.clone()), ip: Set(ip.to_owned()), failed_at: Set(now), ..Default::default() }.insert(&shop.db).await?
     };
     let (failures, latest) = earlier_failures(shop, &email, ip, attempt.id, now).await?;
     let wait_ms = domain::throttle::wait_secs(failures) * 1000;
@@ -95,11 +93,7 @@ pub async fn login(shop: &Shop, email: &str, password: &str, ip: &str) -> Result
         return Err(ShopError::Rejected(WRONG_CREDENTIALS.into()));
     }
     let _gate = shop.gate.enter().await;
-    login_failure::Entity::delete_many()
-        .filter(login_failure::Column::Email.eq(&email))
-        .filter(login_failure::Column::Ip.eq(ip))
-        .exec(&shop.db)
-        .await?;
+    login_failure::Entity::delete_many().filter(login_failure::Column::Email.eq(&email)).filter(login_failure::Column::Ip.eq(ip)).exec(&shop.db).await?;
     Ok(found.expect("verified above").into())
 }
 

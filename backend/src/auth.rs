@@ -163,8 +163,7 @@ pub fn clear_session_cookie(secure: bool) -> String {
 
 /// Whether the request came over https (directly or through a proxy that says so).
 pub fn is_https(headers: &http::HeaderMap, uri: &http::Uri) -> bool {
-    uri.scheme_str() == Some("https")
-        || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"))
+    uri.scheme_str() == Some("https") || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
 
 #[cfg(test)]

@@ -49,15 +49,7 @@ impl CatalogCache {
 }
 
 fn view(p: product::Model) -> ProductView {
-    ProductView {
-        id: p.id,
-        name: p.name,
-        description: p.description,
-        category: p.category,
-        price_cents: p.price_cents,
-        stock: p.stock as i64,
-        image: p.image,
-    }
+    ProductView { id: p.id, name: p.name, description: p.description, category: p.category, price_cents: p.price_cents, stock: p.stock as i64, image: p.image }
 }
 
 async fn load(db: &DatabaseConnection) -> Result<Vec<ProductView>, ShopError> {
@@ -66,14 +58,7 @@ async fn load(db: &DatabaseConnection) -> Result<Vec<ProductView>, ShopError> {
 
 /// Products below the threshold, lowest stock first (for staff).
 pub async fn low_stock(db: &DatabaseConnection, threshold: i32) -> Result<Vec<ProductView>, ShopError> {
-    Ok(product::Entity::find()
-        .filter(product::Column::Stock.lt(threshold))
-        .order_by_asc(product::Column::Stock)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(view)
-        .collect())
+    Ok(product::Entity::find().filter(product::Column::Stock.lt(threshold)).order_by_asc(product::Column::Stock).all(db).await?.into_iter().map(view).collect())
 }
 
 /// Filters a product list by a free-text query (name, description, category) and a category.
@@ -82,9 +67,7 @@ pub fn filter(products: &[ProductView], query: &str, category: &str) -> Vec<Prod
     products
         .iter()
         .filter(|p| category.is_empty() || p.category.eq_ignore_ascii_case(category))
-        .filter(|p| {
-            q.is_empty() || p.name.to_lowercase().contains(&q) || p.description.to_lowercase().contains(&q) || p.category.to_lowercase().contains(&q)
-        })
+        .filter(|p| q.is_empty() || p.name.to_lowercase().contains(&q) || p.description.to_lowercase().contains(&q) || p.category.to_lowercase().contains(&q))
         .cloned()
         .collect()
 }

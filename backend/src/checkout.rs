@@ -92,24 +92,14 @@ async fn customer_name(shop: &Shop, user_id: &str) -> String {
 }
 
 async fn find_by_key(shop: &Shop, user_id: &str, key: &str) -> Result<Option<domain::views::OrderSummary>, ShopError> {
-    let found = order::Entity::find()
-        .filter(order::Column::UserId.eq(user_id))
-        .filter(order::Column::IdempotencyKey.eq(key))
-        .one(&shop.db)
-        .await?;
+    let found = order::Entity::find().filter(order::Column::UserId.eq(user_id)).filter(order::Column::IdempotencyKey.eq(key)).one(&shop.db).await?;
     match found {
         Some(o) => Ok(load_summaries(&shop.db, vec![o]).await?.pop()),
         None => Ok(None),
     }
 }
 
-async fn write_order(
-    shop: &Shop,
-    user_id: &str,
-    shipping: &Shipping,
-    lines: &[domain::cart::CartLine],
-    key: &str,
-) -> Result<PlacedOrder, ShopError> {
+async fn write_order(shop: &Shop, user_id: &str, shipping: &Shipping, lines: &[domain::cart::CartLine], key: &str) -> Result<PlacedOrder, ShopError> {
     // `parse_cart_lines` already bounds quantities; a non-positive one must never reach the stock
     // UPDATE (it would raise the stock).
     for line in lines {
@@ -176,9 +166,8 @@ struct OrderWrites {
 
 impl OrderWrites {
     fn new(user_id: &str, shipping: &Shipping, lines: &[domain::cart::CartLine], key: &str, snapshots: &[ProductSnapshot]) -> Result<Self, ShopError> {
-        let priced = price_order(lines, snapshots).map_err(|problems| {
-            ShopError::Rejected(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))
-        })?;
+        let priced =
+            price_order(lines, snapshots).map_err(|problems| ShopError::Rejected(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")))?;
         let now = now_ms();
         let order_id = new_id();
         let order = order::Model {
@@ -272,10 +261,8 @@ async fn refusal(shop: &Shop, user_id: &str, lines: &[domain::cart::CartLine], k
     }
     let ids: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
     let products = product::Entity::find().filter(product::Column::Id.is_in(ids)).all(&shop.db).await?;
-    let snapshots: Vec<ProductSnapshot> = products
-        .into_iter()
-        .map(|p| ProductSnapshot { id: p.id, name: p.name, price_cents: p.price_cents, stock: p.stock as i64 })
-        .collect();
+    let snapshots: Vec<ProductSnapshot> =
+        products.into_iter().map(|p| ProductSnapshot { id: p.id, name: p.name, price_cents: p.price_cents, stock: p.stock as i64 }).collect();
     Err(match price_order(lines, &snapshots) {
         Err(problems) => ShopError::Rejected(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")),
         // The stock was there a moment ago and is now (another buyer's checkout rolled back).

@@ -29,9 +29,7 @@ pub fn now_ms() -> i64 {
 
 /// RFC 3339 text for a stored millisecond timestamp.
 pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A new sortable id (ULID, 26 characters).

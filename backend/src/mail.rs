@@ -29,9 +29,7 @@ impl Mailer {
         let from: Mailbox = from.parse().map_err(|e| format!("MAIL_FROM: {from:?} is not a mailbox ({e})"))?;
         let transport = match smtp_url {
             Some(url) => Transport::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| format!("SMTP_URL: not a usable smtp:// or smtps:// URL ({e})"))?
-                    .build(),
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("SMTP_URL: not a usable smtp:// or smtps:// URL ({e})"))?.build(),
             ),
             None => Transport::Folder(data_dir.join("mail")),
         };

@@ -4,17 +4,15 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
 
 use crate::auth::Session;
 use crate::entities::{order, order_item, order_status_history, product, user};
 use crate::{new_id, now_ms, rfc3339, Shop, ShopError};
+use domain::event::OrderFacts;
 use domain::lifecycle::check_transition;
 use domain::validation::Shipping;
 use domain::views::{OrderDetail, OrderItemView, OrderSummary, StatusChange};
-use domain::event::OrderFacts;
 use domain::{Actor, EventType, OrderEvent, OrderStatus, EVENT_SCHEMA_VERSION};
 
 pub const PAGE_SIZE: u64 = 20;
@@ -167,11 +165,7 @@ async fn apply_change(shop: &Shop, session: &Session, order_id: &str, to: OrderS
     };
     let from: OrderStatus = current.status.parse().map_err(ShopError::Internal)?;
     if current.version != expected_version {
-        return Err(ShopError::Conflict(format!(
-            "This order changed meanwhile: it is now {} (version {}).",
-            from.label(),
-            current.version
-        )));
+        return Err(ShopError::Conflict(format!("This order changed meanwhile: it is now {} (version {}).", from.label(), current.version)));
     }
     check_transition(from, to, actor).map_err(|e| ShopError::Rejected(e.to_string()))?;
 

@@ -46,7 +46,15 @@ mod tests {
 
     #[test]
     fn long_unusual_passwords_pass() {
-        for strong in ["correct-horse-battery", "staff-password-123", "strangers-own-password", "operators-password", "bench-password-123", "bench-staff-password", "Tr0mbone!Lagoon"] {
+        for strong in [
+            "correct-horse-battery",
+            "staff-password-123",
+            "strangers-own-password",
+            "operators-password",
+            "bench-password-123",
+            "bench-staff-password",
+            "Tr0mbone!Lagoon",
+        ] {
             assert_eq!(check_strength(strong, "Ada Lovelace", "ada@example.com"), Ok(()), "{strong}");
         }
     }

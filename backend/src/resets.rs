@@ -97,8 +97,7 @@ pub async fn complete(shop: &Shop, token: &str, new_password: &str) -> Result<Ac
         e.add("password", message);
         ShopError::Invalid(e)
     };
-    validate_registration(&found.name, &found.email, new_password)
-        .map_err(|e| invalid(e.get("password").unwrap_or("Choose another password.").to_owned()))?;
+    validate_registration(&found.name, &found.email, new_password).map_err(|e| invalid(e.get("password").unwrap_or("Choose another password.").to_owned()))?;
     crate::passwords::check_strength(new_password, &found.name, &found.email).map_err(invalid)?;
     let hash = shop.auth.hash_password(new_password).await?;
     let account: Account = {

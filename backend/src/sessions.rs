@@ -129,11 +129,7 @@ pub async fn current(shop: &Shop, token: &str) -> Result<Option<Session>, ShopEr
     shop.sessions.put(session.clone(), row.expires_at);
     if now - row.last_seen_at > SEEN_EVERY_MS {
         let _gate = shop.gate.enter().await;
-        session::Entity::update_many()
-            .col_expr(session::Column::LastSeenAt, Expr::value(now))
-            .filter(session::Column::Id.eq(id))
-            .exec(&shop.db)
-            .await?;
+        session::Entity::update_many().col_expr(session::Column::LastSeenAt, Expr::value(now)).filter(session::Column::Id.eq(id)).exec(&shop.db).await?;
     }
     Ok(Some(session))
 }
@@ -189,10 +185,7 @@ pub async fn list(shop: &Shop, user_id: &str) -> Result<Vec<SessionInfo>, ShopEr
         .order_by_desc(session::Column::CreatedAt)
         .all(&shop.db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| SessionInfo { id: r.id, created_at: r.created_at, last_seen_at: r.last_seen_at, user_agent: r.user_agent, ip: r.ip })
-        .collect())
+    Ok(rows.into_iter().map(|r| SessionInfo { id: r.id, created_at: r.created_at, last_seen_at: r.last_seen_at, user_agent: r.user_agent, ip: r.ip }).collect())
 }
 
 /// Sessions ended (revoked, or expired) from `since` to now: the sockets to close.

@@ -236,7 +236,8 @@ async fn p5_first_load(http: &reqwest::Client, srv: &Server) -> Row {
     };
     let mut assets: Vec<String> = Vec::new();
     for piece in plain.split(['"', '\'']) {
-        if piece.starts_with("/pkg/") && !assets.iter().any(|a| a == piece) {
+        // A file, not the directory itself (the retry script names "/pkg/").
+        if piece.starts_with("/pkg/") && !piece.ends_with('/') && !assets.iter().any(|a| a == piece) {
             assets.push(piece.to_owned());
         }
     }
@@ -494,7 +495,8 @@ async fn p4_fan_out(http: &reqwest::Client, srv: &Server, addr: SocketAddr, scal
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let closed = closed.map_or_else(|| "not all closed within 30 s".to_owned(), |d| format!("all closed on the server {} ms after the clients closed them", ms(d)));
+    let closed =
+        closed.map_or_else(|| "not all closed within 30 s".to_owned(), |d| format!("all closed on the server {} ms after the clients closed them", ms(d)));
     let p99 = lat.percentile(99.0);
     Row {
         figure,

@@ -19,13 +19,7 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 5] = [
-        OrderStatus::Pending,
-        OrderStatus::Processing,
-        OrderStatus::Shipped,
-        OrderStatus::Delivered,
-        OrderStatus::Cancelled,
-    ];
+    pub const ALL: [OrderStatus; 5] = [OrderStatus::Pending, OrderStatus::Processing, OrderStatus::Shipped, OrderStatus::Delivered, OrderStatus::Cancelled];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,10 +62,7 @@ impl fmt::Display for OrderStatus {
 impl FromStr for OrderStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        OrderStatus::ALL
-            .into_iter()
-            .find(|st| st.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown order status \"{s}\""))
+        OrderStatus::ALL.into_iter().find(|st| st.as_str().eq_ignore_ascii_case(s)).ok_or_else(|| format!("unknown order status \"{s}\""))
     }
 }
 
@@ -101,10 +92,8 @@ pub fn check_transition(from: OrderStatus, to: OrderStatus, actor: Actor) -> Res
     if from == to {
         return Err(TransitionError::Same(from));
     }
-    let allowed_for_staff = matches!(
-        (from, to),
-        (Pending, Processing) | (Processing, Shipped) | (Shipped, Delivered) | (Pending, Cancelled) | (Processing, Cancelled)
-    );
+    let allowed_for_staff =
+        matches!((from, to), (Pending, Processing) | (Processing, Shipped) | (Shipped, Delivered) | (Pending, Cancelled) | (Processing, Cancelled));
     match actor {
         Actor::Staff if allowed_for_staff => Ok(()),
         Actor::Staff => Err(TransitionError::NotAllowed { from, to }),
@@ -124,13 +113,7 @@ mod tests {
 
     #[test]
     fn every_transition_for_staff() {
-        let allowed = [
-            (Pending, Processing),
-            (Processing, Shipped),
-            (Shipped, Delivered),
-            (Pending, Cancelled),
-            (Processing, Cancelled),
-        ];
+        let allowed = [(Pending, Processing), (Processing, Shipped), (Shipped, Delivered), (Pending, Cancelled), (Processing, Cancelled)];
         for from in OrderStatus::ALL {
             for to in OrderStatus::ALL {
                 let result = check_transition(from, to, Actor::Staff);

@@ -63,11 +63,7 @@ pub fn price_order(requested: &[CartLine], products: &[ProductSnapshot]) -> Resu
             continue;
         }
         if line.quantity > product.stock {
-            problems.push(LineProblem::InsufficientStock {
-                name: product.name.clone(),
-                requested: line.quantity,
-                available: product.stock,
-            });
+            problems.push(LineProblem::InsufficientStock { name: product.name.clone(), requested: line.quantity, available: product.stock });
             continue;
         }
         lines.push(PricedLine {

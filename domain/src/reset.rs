@@ -6,8 +6,7 @@ pub const RESET_MS: i64 = 30 * 60 * 1000;
 pub const MAX_PER_HOUR: u64 = 3;
 
 /// What a shopper is told about a link that cannot be used, whatever the reason.
-pub const INVALID_LINK: &str =
-    "This reset link cannot be used: it was used already, it has expired, or it is not one we sent. Ask for a new one.";
+pub const INVALID_LINK: &str = "This reset link cannot be used: it was used already, it has expired, or it is not one we sent. Ask for a new one.";
 
 /// Whether a link that expires at `expires_at` (and was used at `used_at`, if ever) works at `now`.
 pub fn usable(expires_at: i64, used_at: Option<i64>, now: i64) -> bool {

@@ -33,9 +33,7 @@ fn doubling(failures: u32, free: u32, ceiling: i64) -> i64 {
 
 /// Seconds the next attempt must wait after the latest failure.
 pub fn wait_secs(f: Failures) -> i64 {
-    doubling(f.account_and_address, 3, MAX_WAIT_SECS)
-        .max(doubling(f.address, 20, MAX_WAIT_SECS))
-        .max(doubling(f.account, 100, 60))
+    doubling(f.account_and_address, 3, MAX_WAIT_SECS).max(doubling(f.address, 20, MAX_WAIT_SECS)).max(doubling(f.account, 100, 60))
 }
 
 #[cfg(test)]

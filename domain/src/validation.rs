@@ -50,12 +50,7 @@ pub fn is_plausible_email(email: &str) -> bool {
         return false;
     }
     let Some((local, domain)) = email.split_once('@') else { return false };
-    !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
+    !local.is_empty() && !domain.contains('@') && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains("..")
 }
 
 fn text(errors: &mut FieldErrors, field: &str, label: &str, value: &str, max: usize) -> String {
@@ -158,10 +153,7 @@ pub fn parse_cart_lines(encoded: &str) -> Result<Vec<CartLine>, String> {
         if !is_valid_product_id(id) {
             return Err(format!("Product \"{}\" does not exist.", truncate(id)));
         }
-        let quantity: i64 = qty
-            .trim()
-            .parse()
-            .map_err(|_| format!("Quantity \"{}\" for \"{id}\" is not a whole number.", truncate(qty)))?;
+        let quantity: i64 = qty.trim().parse().map_err(|_| format!("Quantity \"{}\" for \"{id}\" is not a whole number.", truncate(qty)))?;
         match lines.iter_mut().find(|l| l.product_id == id) {
             Some(l) => l.quantity = l.quantity.saturating_add(quantity),
             None => lines.push(CartLine { product_id: id.to_owned(), quantity }),
@@ -189,9 +181,7 @@ pub fn check_no_extra_fields<'a>(fields: impl IntoIterator<Item = &'a str>) -> R
     names.sort();
     names.dedup();
     let shown = names.iter().take(5).map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
-    Err(format!(
-        "The order request has fields the checkout form does not send ({shown}). Prices and totals always come from the catalog; nothing was ordered."
-    ))
+    Err(format!("The order request has fields the checkout form does not send ({shown}). Prices and totals always come from the catalog; nothing was ordered."))
 }
 
 fn truncate(s: &str) -> String {

@@ -43,11 +43,7 @@ fn event() -> impl Strategy<Value = OrderEvent> {
 /// Text built from the characters the cart grammar cares about, so the parser's branches are
 /// reached far more often than by uniformly random strings.
 fn cart_text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        "[a-z0-9:,\\- ]{0,80}",
-        "([a-z\\-]{1,12}:-?[0-9]{1,4},){0,6}[a-z\\-]{0,12}:?[0-9]{0,25}",
-        "\\PC{0,60}",
-    ]
+    prop_oneof!["[a-z0-9:,\\- ]{0,80}", "([a-z\\-]{1,12}:-?[0-9]{1,4},){0,6}[a-z\\-]{0,12}:?[0-9]{0,25}", "\\PC{0,60}",]
 }
 
 proptest! {

@@ -4,7 +4,6 @@
 // here and overflows the default query depth of 128.
 #![recursion_limit = "512"]
 
-
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();

@@ -155,24 +155,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create().name("idx_orders_user_created").table(Orders::Table).col(Orders::UserId).col(Orders::CreatedAt).to_owned(),
-            )
+            .create_index(Index::create().name("idx_orders_user_created").table(Orders::Table).col(Orders::UserId).col(Orders::CreatedAt).to_owned())
             .await?;
         manager
             .create_index(
-                Index::create()
-                    .name("uq_orders_user_idempotency")
-                    .table(Orders::Table)
-                    .col(Orders::UserId)
-                    .col(Orders::IdempotencyKey)
-                    .unique()
-                    .to_owned(),
+                Index::create().name("uq_orders_user_idempotency").table(Orders::Table).col(Orders::UserId).col(Orders::IdempotencyKey).unique().to_owned(),
             )
             .await?;
-        manager
-            .create_index(Index::create().name("idx_orders_created").table(Orders::Table).col(Orders::CreatedAt).to_owned())
-            .await?;
+        manager.create_index(Index::create().name("idx_orders_created").table(Orders::Table).col(Orders::CreatedAt).to_owned()).await?;
 
         manager
             .create_table(
@@ -202,9 +192,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(Index::create().name("idx_order_items_order").table(OrderItems::Table).col(OrderItems::OrderId).to_owned())
-            .await?;
+        manager.create_index(Index::create().name("idx_order_items_order").table(OrderItems::Table).col(OrderItems::OrderId).to_owned()).await?;
 
         manager
             .create_table(
@@ -227,13 +215,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_status_history_order")
-                    .table(OrderStatusHistory::Table)
-                    .col(OrderStatusHistory::OrderId)
-                    .to_owned(),
-            )
+            .create_index(Index::create().name("idx_status_history_order").table(OrderStatusHistory::Table).col(OrderStatusHistory::OrderId).to_owned())
             .await?;
 
         // The outbox: rows are written in the same transaction as the change they describe and
@@ -252,11 +234,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create().name("idx_outbox_unpublished").table(Outbox::Table).col(Outbox::PublishedAt).col(Outbox::Id).to_owned(),
-            )
-            .await?;
+        manager.create_index(Index::create().name("idx_outbox_unpublished").table(Outbox::Table).col(Outbox::PublishedAt).col(Outbox::Id).to_owned()).await?;
 
         manager
             .create_table(
@@ -270,12 +248,7 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create()
-                    .name("idx_login_failures_email")
-                    .table(LoginFailures::Table)
-                    .col(LoginFailures::Email)
-                    .col(LoginFailures::FailedAt)
-                    .to_owned(),
+                Index::create().name("idx_login_failures_email").table(LoginFailures::Table).col(LoginFailures::Email).col(LoginFailures::FailedAt).to_owned(),
             )
             .await?;
         Ok(())

@@ -61,14 +61,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, col) in [("idx_sessions_user", Sessions::UserId), ("idx_sessions_revoked", Sessions::RevokedAt), ("idx_sessions_expires", Sessions::ExpiresAt)] {
+        for (name, col) in
+            [("idx_sessions_user", Sessions::UserId), ("idx_sessions_revoked", Sessions::RevokedAt), ("idx_sessions_expires", Sessions::ExpiresAt)]
+        {
             manager.create_index(Index::create().name(name).table(Sessions::Table).col(col).to_owned()).await?;
         }
         manager
-            .alter_table(Table::alter().table(LoginFailures::Table).add_column(ColumnDef::new(LoginFailures::Ip).string_len(45).not_null().default("")).to_owned())
+            .alter_table(
+                Table::alter().table(LoginFailures::Table).add_column(ColumnDef::new(LoginFailures::Ip).string_len(45).not_null().default("")).to_owned(),
+            )
             .await?;
         manager
-            .create_index(Index::create().name("idx_login_failures_ip").table(LoginFailures::Table).col(LoginFailures::Ip).col(LoginFailures::FailedAt).to_owned())
+            .create_index(
+                Index::create().name("idx_login_failures_ip").table(LoginFailures::Table).col(LoginFailures::Ip).col(LoginFailures::FailedAt).to_owned(),
+            )
             .await?;
         Ok(())
     }

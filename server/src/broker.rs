@@ -35,11 +35,7 @@ impl EmbeddedBroker {
     }
 
     async fn spawn_child(&self) -> Result<(), String> {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("tansu.log"))
-            .map_err(|e| format!("cannot open broker log: {e}"))?;
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("tansu.log")).map_err(|e| format!("cannot open broker log: {e}"))?;
         let url = format!("tcp://{}", self.addr);
         let mut cmd = Command::new(&self.bin);
         cmd.arg("broker")

@@ -146,14 +146,18 @@ impl Config {
         // Staff are made from both or neither: an email alone would wait for whoever signs up
         // with it first.
         match (&admin_email, &admin_password) {
-            (Some(_), None) => return Err(err("ADMIN_PASSWORD", "is required with ADMIN_EMAIL (the staff account is created at start-up, never by signing up)")),
+            (Some(_), None) => {
+                return Err(err("ADMIN_PASSWORD", "is required with ADMIN_EMAIL (the staff account is created at start-up, never by signing up)"))
+            }
             (None, Some(_)) => return Err(err("ADMIN_EMAIL", "is required with ADMIN_PASSWORD")),
             _ => {}
         }
         let site_addr = addr(env, "LEPTOS_SITE_ADDR", "127.0.0.1:3000")?;
         let public_url = get(env, "PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}"));
         let public_url = public_url.trim_end_matches('/').to_owned();
-        let origin_ok = ["http://", "https://"].iter().any(|s| public_url.strip_prefix(s).is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', '@', ' '])));
+        let origin_ok = ["http://", "https://"]
+            .iter()
+            .any(|s| public_url.strip_prefix(s).is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', '@', ' '])));
         if !origin_ok {
             return Err(err("PUBLIC_URL", format!("\"{public_url}\" is not an origin like https://shop.example.com")));
         }
@@ -235,12 +239,10 @@ pub fn find_tansu(env: Env) -> Result<PathBuf, ConfigError> {
     }
     let on_path = get(env, "PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).map(|d| d.join("tansu"));
     let cargo_home = get(env, "CARGO_HOME").map(PathBuf::from).or_else(|| get(env, "HOME").map(|h| Path::new(&h).join(".cargo")));
-    on_path
-        .chain(cargo_home.map(|c| c.join("bin").join("tansu")))
-        .find(|p| p.is_file())
-        .ok_or_else(|| err("KAFKA_BROKERS", "not set, and no Tansu binary was found to start a local broker (set TANSU_BIN, or run scripts/run.sh which installs it)"))
+    on_path.chain(cargo_home.map(|c| c.join("bin").join("tansu"))).find(|p| p.is_file()).ok_or_else(|| {
+        err("KAFKA_BROKERS", "not set, and no Tansu binary was found to start a local broker (set TANSU_BIN, or run scripts/run.sh which installs it)")
+    })
 }
-
 
 #[cfg(test)]
 mod tests {

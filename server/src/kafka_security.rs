@@ -87,8 +87,10 @@ impl KafkaSecurity {
             Some(p) => Protocol::parse(&p).ok_or(("KAFKA_SECURITY_PROTOCOL", format!("\"{p}\" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL")))?,
         };
         let sasl = if protocol.sasl() {
-            let mechanism = get("KAFKA_SASL_MECHANISM").ok_or(("KAFKA_SASL_MECHANISM", "is required with SASL (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)".to_owned()))?;
-            let mechanism = Mechanism::parse(&mechanism).ok_or(("KAFKA_SASL_MECHANISM", format!("\"{mechanism}\" is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512")))?;
+            let mechanism =
+                get("KAFKA_SASL_MECHANISM").ok_or(("KAFKA_SASL_MECHANISM", "is required with SASL (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)".to_owned()))?;
+            let mechanism =
+                Mechanism::parse(&mechanism).ok_or(("KAFKA_SASL_MECHANISM", format!("\"{mechanism}\" is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512")))?;
             let username = get("KAFKA_SASL_USERNAME").ok_or(("KAFKA_SASL_USERNAME", "is required with SASL".to_owned()))?;
             let password = get("KAFKA_SASL_PASSWORD").ok_or(("KAFKA_SASL_PASSWORD", "is required with SASL".to_owned()))?;
             Some(SaslLogin { mechanism, username, password })
@@ -163,7 +165,13 @@ mod tests {
     #[test]
     fn plaintext_by_default_and_sasl_needs_all_its_parts() {
         assert_eq!(read(&[]).unwrap(), KafkaSecurity::default());
-        let scram = read(&[("KAFKA_SECURITY_PROTOCOL", "sasl_ssl"), ("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"), ("KAFKA_SASL_USERNAME", "shop"), ("KAFKA_SASL_PASSWORD", "pw")]).unwrap();
+        let scram = read(&[
+            ("KAFKA_SECURITY_PROTOCOL", "sasl_ssl"),
+            ("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+            ("KAFKA_SASL_USERNAME", "shop"),
+            ("KAFKA_SASL_PASSWORD", "pw"),
+        ])
+        .unwrap();
         assert_eq!(scram.protocol, Protocol::SaslSsl);
         assert_eq!(scram.sasl.as_ref().unwrap().mechanism, Mechanism::ScramSha512);
         assert!(!format!("{scram:?}").contains("pw"), "the password is printed: {scram:?}");

@@ -41,10 +41,18 @@ impl Metrics {
         counter("shop_events_produced_total", "Order events acknowledged by Kafka.", self.events_produced.load(Ordering::Relaxed));
         counter("shop_events_consumed_total", "Order events read from Kafka.", self.events_consumed.load(Ordering::Relaxed));
         counter("shop_events_malformed_total", "Kafka records skipped because they could not be decoded.", self.events_malformed.load(Ordering::Relaxed));
-        counter("shop_events_untrusted_total", "Events skipped because the database does not know their order or owner.", self.events_untrusted.load(Ordering::Relaxed));
+        counter(
+            "shop_events_untrusted_total",
+            "Events skipped because the database does not know their order or owner.",
+            self.events_untrusted.load(Ordering::Relaxed),
+        );
         counter("shop_events_pushed_total", "Event frames queued for WebSocket clients.", self.events_pushed.load(Ordering::Relaxed));
         counter("shop_events_dropped_total", "Event frames dropped for slow WebSocket clients (told to resync).", self.events_dropped.load(Ordering::Relaxed));
-        counter("shop_connections_refused_total", "Connections refused at the connection caps with every connection busy.", self.connections_refused.load(Ordering::Relaxed));
+        counter(
+            "shop_connections_refused_total",
+            "Connections refused at the connection caps with every connection busy.",
+            self.connections_refused.load(Ordering::Relaxed),
+        );
         counter("shop_ws_refused_total", "WebSockets refused because their user held the most allowed.", self.ws_refused.load(Ordering::Relaxed));
         counter("shop_relay_errors_total", "Failed outbox publish attempts.", self.relay_errors.load(Ordering::Relaxed));
         counter("shop_consumer_errors_total", "Kafka consumer errors (each followed by a reconnect).", self.consumer_errors.load(Ordering::Relaxed));

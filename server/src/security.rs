@@ -44,9 +44,7 @@ pub async fn strict_transport(production: bool, req: Request<Body>, next: Next) 
     let https = production || backend::auth::is_https(req.headers(), req.uri());
     let mut response = next.run(req).await;
     if https {
-        response
-            .headers_mut()
-            .insert(header::STRICT_TRANSPORT_SECURITY, axum::http::HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, axum::http::HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     response
 }

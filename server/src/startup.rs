@@ -18,8 +18,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower_http::compression::CompressionLayer;
-use tower_http::services::ServeDir;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -27,9 +27,9 @@ use tower_http::trace::TraceLayer;
 use crate::broker::EmbeddedBroker;
 use crate::config::{Broker, Config};
 use crate::consumer::Consumer;
-use crate::nudge::FetchNudge;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
+use crate::nudge::FetchNudge;
 use crate::relay::{self, KafkaTarget};
 use crate::{health, ws};
 use app::{shell, App};
@@ -171,21 +171,15 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
     let metrics = Arc::new(Metrics::default());
     let hub = Hub::new(metrics.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let target = || KafkaTarget { brokers: brokers.clone(), security: config.kafka_security.clone(), topic: config.topic.clone(), partitions: config.partitions };
+    let target =
+        || KafkaTarget { brokers: brokers.clone(), security: config.kafka_security.clone(), topic: config.topic.clone(), partitions: config.partitions };
 
     let nudge = Arc::new(FetchNudge::new(config.partitions.max(1) as usize));
     let mut tasks = vec![
         tokio::spawn(relay::run(shop.clone(), target(), metrics.clone(), nudge.clone(), shutdown_rx.clone())),
         tokio::spawn(
-            Consumer {
-                target: target(),
-                hub: hub.clone(),
-                shop: shop.clone(),
-                metrics: metrics.clone(),
-                nudge,
-                max_wait_ms: config.fetch_max_wait_ms,
-            }
-            .run(shutdown_rx.clone()),
+            Consumer { target: target(), hub: hub.clone(), shop: shop.clone(), metrics: metrics.clone(), nudge, max_wait_ms: config.fetch_max_wait_ms }
+                .run(shutdown_rx.clone()),
         ),
     ];
     tasks.push(tokio::spawn(crate::sessions::watch(shop.clone(), hub.clone(), shutdown_rx.clone())));

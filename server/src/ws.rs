@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::Extension;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
 use tokio::sync::mpsc::Receiver;
@@ -41,12 +41,7 @@ const WRITE_BUFFER: usize = 0;
 /// buffered.
 const MAX_INCOMING_MESSAGE: usize = 16 * 1024;
 
-pub async fn handler(
-    ws: WebSocketUpgrade,
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    slot: Option<Extension<Arc<Slot>>>,
-) -> Response {
+pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>, headers: HeaderMap, slot: Option<Extension<Arc<Slot>>>) -> Response {
     if !crate::security::origin_allowed(&headers) {
         return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
     }

@@ -41,13 +41,8 @@ pub fn precompress(dir: &Path) -> Result<()> {
     let parallel = std::thread::available_parallelism().map_or(1, |n| n.get());
     let batch = files.len().div_ceil(parallel).max(1);
     std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(batch)
-            .map(|chunk| scope.spawn(move || chunk.iter().try_for_each(|file| compress(file))))
-            .collect();
-        workers
-            .into_iter()
-            .try_for_each(|worker| worker.join().unwrap_or_else(|_| Err("compression thread panicked".into())))
+        let workers: Vec<_> = files.chunks(batch).map(|chunk| scope.spawn(move || chunk.iter().try_for_each(|file| compress(file)))).collect();
+        workers.into_iter().try_for_each(|worker| worker.join().unwrap_or_else(|_| Err("compression thread panicked".into())))
     })
 }
 

@@ -93,27 +93,18 @@ fn optimise(modules: &[PathBuf]) -> Result<()> {
                 .map(|module| {
                     let wasm_opt = &wasm_opt;
                     scope.spawn(move || {
-                        run(Command::new(wasm_opt)
-                            .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"])
-                            .arg(module)
-                            .arg("-o")
-                            .arg(module))
+                        run(Command::new(wasm_opt).args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"]).arg(module).arg("-o").arg(module))
                     })
                 })
                 .collect();
-            runs.into_iter()
-                .map(|run| run.join().unwrap_or_else(|_| Err("wasm-opt thread panicked".into())))
-                .collect::<Result<Vec<()>>>()
+            runs.into_iter().map(|run| run.join().unwrap_or_else(|_| Err("wasm-opt thread panicked".into()))).collect::<Result<Vec<()>>>()
         })?;
     }
     Ok(())
 }
 
 fn minify_js(file: &Path) -> Result<()> {
-    run(Command::new(npm_bin("esbuild")?)
-        .arg(file)
-        .args(["--minify", "--log-level=warning", "--allow-overwrite"])
-        .arg(format!("--outfile={}", file.display())))
+    run(Command::new(npm_bin("esbuild")?).arg(file).args(["--minify", "--log-level=warning", "--allow-overwrite"]).arg(format!("--outfile={}", file.display())))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {

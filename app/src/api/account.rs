@@ -73,9 +73,7 @@ pub async fn take_flash(form: String) -> Result<Option<Flash>, AppError> {
 /// so is non-ASCII (percent-encoded paths stay allowed).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') && !n.contains("://") => {
-            n.to_owned()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') && !n.contains("://") => n.to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -84,12 +82,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let Some(session) = ssr::session().await? else { return Ok(None) };
     let shop = ssr::shop()?;
-    Ok(backend::accounts::find(&shop, &session.user_id).await?.map(|a| UserView {
-        id: a.id,
-        name: a.name,
-        email: a.email,
-        is_staff: session.is_staff(),
-    }))
+    Ok(backend::accounts::find(&shop, &session.user_id).await?.map(|a| UserView { id: a.id, name: a.name, email: a.email, is_staff: session.is_staff() }))
 }
 
 #[cfg(feature = "ssr")]

@@ -40,7 +40,14 @@ pub async fn my_account() -> Result<Option<AccountSettings>, AppError> {
     let sessions = backend::sessions::list(&shop, &session.user_id)
         .await?
         .into_iter()
-        .map(|s| SessionRow { current: s.id == session.id, id: s.id, created_at: s.created_at, last_seen_at: s.last_seen_at, user_agent: s.user_agent, ip: s.ip })
+        .map(|s| SessionRow {
+            current: s.id == session.id,
+            id: s.id,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            user_agent: s.user_agent,
+            ip: s.ip,
+        })
         .collect();
     Ok(Some(AccountSettings { name: account.name, email: account.email, is_staff: session.is_staff(), sessions }))
 }

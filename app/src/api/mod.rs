@@ -38,15 +38,11 @@ pub mod ssr {
 
     /// The client's address as the listener saw it (the peer of the TCP connection).
     pub fn client_ip() -> String {
-        request_parts()
-            .and_then(|p| p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()))
-            .unwrap_or_default()
+        request_parts().and_then(|p| p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())).unwrap_or_default()
     }
 
     pub fn user_agent() -> String {
-        request_parts()
-            .and_then(|p| p.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned))
-            .unwrap_or_default()
+        request_parts().and_then(|p| p.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned)).unwrap_or_default()
     }
 
     /// Whether cookies must be `Secure`: the request came over https, or the shop runs in
@@ -57,9 +53,7 @@ pub mod ssr {
 
     /// True when a plain HTML form posted here (no WASM): answer with a redirect, not data.
     pub fn is_plain_form_post() -> bool {
-        request_parts()
-            .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
-            .unwrap_or(false)
+        request_parts().and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html"))).unwrap_or(false)
     }
 
     pub fn set_cookie(value: String) {

@@ -11,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::account::take_flash;
 use crate::api::me::{my_account, AccountSettings, ChangePassword, EndSession, Rename, SessionRow, SignOutEverywhere};
-use crate::components::{format_time, ErrorNotice, Field, Skeleton};
+use crate::components::{format_time, ErrorNotice, Field, Skeleton, SuccessNotice};
 use crate::error::AppError;
 use crate::pages::ToLogin;
 
@@ -19,7 +19,9 @@ const BUTTON: &str = "rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold t
 const SECTION: &str = "rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900";
 
 /// The errors a failed form left for this page, by form.
-fn flash_errors(form: &'static str) -> (RwSignal<BTreeMap<String, String>>, RwSignal<Option<String>>, Resource<Result<Option<crate::api::account::Flash>, AppError>>) {
+fn flash_errors(
+    form: &'static str,
+) -> (RwSignal<BTreeMap<String, String>>, RwSignal<Option<String>>, Resource<Result<Option<crate::api::account::Flash>, AppError>>) {
     let flash = Resource::new_blocking(|| (), move |_| take_flash(form.into()));
     (RwSignal::new(BTreeMap::new()), RwSignal::new(None), flash)
 }
@@ -38,9 +40,9 @@ pub fn AccountPage() -> impl IntoView {
                 _ => "That session was signed out.",
             };
             view! {
-                <div role="status" data-testid="saved-notice" class="mb-6 rounded-xl border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
+                <SuccessNotice testid="saved-notice">
                     {said}
-                </div>
+                </SuccessNotice>
             }
         })}
         <Suspense fallback=|| view! { <Skeleton rows=3 /> }>

@@ -10,7 +10,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::account::{safe_next, take_flash, Login, Register};
-use crate::components::{ErrorNotice, Field};
+use crate::components::{ErrorNotice, Field, SuccessNotice};
 use crate::error::AppError;
 
 pub(crate) fn card(title: &'static str, subtitle: &'static str, body: impl IntoView) -> impl IntoView {
@@ -36,9 +36,9 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in" />
         {card("Sign in", "Welcome back. Sign in to check out and follow your orders live.", view! {
             {after_reset.then(|| view! {
-                <div role="status" data-testid="reset-notice" class="mb-4 rounded-xl border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
+                <SuccessNotice testid="reset-notice">
                     "Your password was changed and every session signed out. Sign in with the new password."
-                </div>
+                </SuccessNotice>
             })}
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {

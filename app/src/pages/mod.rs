@@ -37,6 +37,16 @@ pub fn NotFound() -> impl IntoView {
 #[component]
 pub fn ToLogin() -> impl IntoView {
     let location = use_location();
-    let next = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked().trim_start_matches('?').is_empty().then(String::new).unwrap_or_else(|| format!("?{}", location.search.get_untracked().trim_start_matches('?'))));
+    let next = format!(
+        "{}{}",
+        location.pathname.get_untracked(),
+        location
+            .search
+            .get_untracked()
+            .trim_start_matches('?')
+            .is_empty()
+            .then(String::new)
+            .unwrap_or_else(|| format!("?{}", location.search.get_untracked().trim_start_matches('?')))
+    );
     view! { <Redirect path=format!("/login?next={}", crate::api::account::urlencode(&next)) /> }
 }

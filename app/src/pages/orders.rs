@@ -11,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::orders::{get_order, list_orders, order_counts, ChangeStatus, OrdersPage as OrdersData};
-use crate::components::{format_time, EmptyState, ErrorNotice, LiveHeading, Skeleton, StatusBadge};
+use crate::components::{format_time, EmptyState, ErrorNotice, LiveHeading, Skeleton, StatusBadge, SuccessNotice};
 use crate::error::AppError;
 use crate::pages::ToLogin;
 use crate::state::live::{ConnectionIndicator, Live, LiveMsg};
@@ -226,9 +226,14 @@ fn LiveOrderList(data: OrdersData, status: String) -> impl IntoView {
             let c = counts.get();
             let total: u64 = c.iter().map(|(_, n)| n).sum();
             let all = view! { <FilterChip href="/orders".to_owned() label=format!("All ({total})") active=current.is_empty() /> };
-            let rest = c.into_iter().map(|(st, n)| view! {
-                <FilterChip href=format!("/orders?status={}", st.as_str()) label=format!("{} ({n})", st.label()) active=current == st.as_str() />
-            }).collect_view();
+            let rest = c
+                .into_iter()
+                .map(|(st, n)| {
+                    view! {
+                        <FilterChip href=format!("/orders?status={}", st.as_str()) label=format!("{} ({n})", st.label()) active=current == st.as_str() />
+                    }
+                })
+                .collect_view();
             view! { {all} {rest} }
         }
     };
@@ -420,9 +425,9 @@ fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
     });
     view! {
         {placed.then(|| view! {
-            <div role="status" class="mb-6 rounded-xl border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-100" data-testid="order-confirmation">
+            <SuccessNotice testid="order-confirmation">
                 "Thank you! Your order is placed. This page updates live as it moves along."
-            </div>
+            </SuccessNotice>
         })}
         {move || {
             let d = detail.get();

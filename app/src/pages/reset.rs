@@ -10,7 +10,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::account::take_flash;
 use crate::api::reset::{reset_link_usable, RequestPasswordReset, ResetPassword};
-use crate::components::{ErrorNotice, Field};
+use crate::components::{ErrorNotice, Field, SuccessNotice};
 use crate::error::AppError;
 use crate::pages::auth::card;
 
@@ -66,9 +66,9 @@ pub fn ForgotPage() -> impl IntoView {
         <Title text="Reset your password" />
         {card("Reset your password", "We e-mail you a link to choose a new one.", view! {
             {sent.then(|| view! {
-                <div role="status" data-testid="reset-sent" class="mb-4 rounded-xl border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
+                <SuccessNotice testid="reset-sent">
                     "If an account uses that address, a link is on its way. It works once, for 30 minutes."
-                </div>
+                </SuccessNotice>
             })}
             {form.view("forgot")}
             <form method="post" action=RequestPasswordReset::url() class="space-y-4" novalidate=true aria-label="Ask for a reset link">
@@ -85,10 +85,13 @@ pub fn ForgotPage() -> impl IntoView {
 #[component]
 pub fn ResetPage() -> impl IntoView {
     let token = use_query_map().read_untracked().get("token").unwrap_or_default();
-    let usable = Resource::new_blocking({
-        let token = token.clone();
-        move || token.clone()
-    }, reset_link_usable);
+    let usable = Resource::new_blocking(
+        {
+            let token = token.clone();
+            move || token.clone()
+        },
+        reset_link_usable,
+    );
     let form = FlashedForm::new("password", None);
     let error = form.error;
     view! {

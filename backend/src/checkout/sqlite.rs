@@ -118,17 +118,12 @@ fn checkout(conn: &mut Connection, job: &Job) -> Result<Option<OrderWrites>, Sho
     let mut snapshots = Vec::with_capacity(job.lines.len());
     for line in &job.lines {
         let mut update = take_stock(line);
-        update.query().returning(Query::returning().columns([
-            product::Column::Name,
-            product::Column::PriceCents,
-            product::Column::Stock,
-        ]));
+        update.query().returning(Query::returning().columns([product::Column::Name, product::Column::PriceCents, product::Column::Stock]));
         let Statement { sql, values, .. } = update.build(DbBackend::Sqlite);
         let taken = txn
             .prepare_cached(&sql)
             .and_then(|mut s| {
-                s.query_row(params_from_iter(bind(values)?), |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i32>(2)?)))
-                    .optional()
+                s.query_row(params_from_iter(bind(values)?), |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i32>(2)?))).optional()
             })
             .map_err(db_error)?;
         let Some((name, price_cents, stock)) = taken else {
@@ -249,7 +244,11 @@ mod tests {
         assert_eq!(placed.order.total_cents, placed.views.iter().map(|v| v.line_total_cents).sum::<i64>());
         assert_eq!(stock_of(&db, "ridge-mug").await, mug - 2);
         let outbox = db
-            .query_one(Statement::from_sql_and_values(DbBackend::Sqlite, "SELECT COUNT(*) AS n FROM outbox WHERE order_id = ?", [placed.order.id.clone().into()]))
+            .query_one(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "SELECT COUNT(*) AS n FROM outbox WHERE order_id = ?",
+                [placed.order.id.clone().into()],
+            ))
             .await
             .unwrap()
             .unwrap();

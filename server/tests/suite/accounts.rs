@@ -25,12 +25,8 @@ async fn signing_up_with_the_admin_email_never_makes_staff() {
 
     // The operator sets ADMIN_EMAIL to that address: start-up refuses rather than hand the
     // stranger's account staff rights, and says what to do.
-    let config = common::config_with(
-        &Db::Postgres(url.clone()),
-        &broker,
-        &[("ADMIN_EMAIL", "boss@example.test"), ("ADMIN_PASSWORD", "operators-password")],
-    )
-    .await;
+    let config =
+        common::config_with(&Db::Postgres(url.clone()), &broker, &[("ADMIN_EMAIL", "boss@example.test"), ("ADMIN_PASSWORD", "operators-password")]).await;
     let refused = server::spawn(config).await.err().expect("start-up must refuse to promote a stranger's account");
     assert!(refused.starts_with("ADMIN_EMAIL: ") && refused.contains("server promote"), "{refused}");
 

@@ -3,7 +3,6 @@
 
 use crate::common::{checkout_form, new_key, start_broker, Db, TestApp};
 
-
 /// What a hostile request must not change.
 #[derive(Debug, PartialEq, Eq)]
 struct Snapshot {
@@ -26,7 +25,6 @@ async fn snapshot(app: &TestApp) -> Snapshot {
         stock,
     }
 }
-
 
 async fn bad_quantities_products_and_bodies_change_nothing(db: Db) {
     let broker = start_broker().await;
@@ -109,7 +107,8 @@ async fn a_tampered_price_or_total_is_refused_and_changes_nothing(db: Db) {
     let s = app.registered("tamper@example.com").await;
     let before = snapshot(&app).await;
     let key = new_key();
-    for (field, value) in [("total_cents", "1"), ("total", "0.01"), ("price_cents", "1"), ("ridge-mug_price", "1"), ("unit_price_cents", "-100"), ("price", "")] {
+    for (field, value) in [("total_cents", "1"), ("total", "0.01"), ("price_cents", "1"), ("ridge-mug_price", "1"), ("unit_price_cents", "-100"), ("price", "")]
+    {
         let mut form = checkout_form("ridge-mug:1", &key);
         form.push((field, value));
         let r = s.call("place_order", &form).await;
@@ -288,7 +287,10 @@ async fn every_page_carries_the_security_headers() {
         let csp = h.get("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP")).to_str().unwrap();
         assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         let directive = |name: &str| -> Vec<String> {
-            csp.split(';').map(str::trim).find_map(|d| d.strip_prefix(name).map(|rest| rest.split_whitespace().map(str::to_owned).collect())).unwrap_or_default()
+            csp.split(';')
+                .map(str::trim)
+                .find_map(|d| d.strip_prefix(name).map(|rest| rest.split_whitespace().map(str::to_owned).collect()))
+                .unwrap_or_default()
         };
         let scripts = directive("script-src ");
         assert!(!scripts.is_empty(), "{path}: no script-src");

@@ -29,10 +29,28 @@ async fn run(cmd: &mut Command) {
 /// A CA, and a certificate it signed for 127.0.0.1: `ca.pem`, `broker.pem`, `broker.key`.
 async fn certificates(dir: &Path) {
     let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    run(tool("openssl").current_dir(dir).args(["req", "-x509"]).args(ec).args(["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=shop test CA"])).await;
+    run(tool("openssl").current_dir(dir).args(["req", "-x509"]).args(ec).args([
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=shop test CA",
+    ]))
+    .await;
     run(tool("openssl").current_dir(dir).arg("req").args(ec).args(["-keyout", "broker.key", "-out", "broker.csr", "-subj", "/CN=127.0.0.1"])).await;
     std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-    run(tool("openssl").current_dir(dir).args(["x509", "-req", "-in", "broker.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"]).args(["-out", "broker.pem", "-days", "2", "-extfile", "san.ext"])).await;
+    run(tool("openssl").current_dir(dir).args(["x509", "-req", "-in", "broker.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"]).args([
+        "-out",
+        "broker.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]))
+    .await;
 }
 
 async fn listening(port: u16) {

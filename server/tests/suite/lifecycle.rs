@@ -64,12 +64,8 @@ async fn an_undecodable_record_is_skipped_and_counted() {
     // Someone else writes garbage to every partition of the topic.
     let client = server::kafka::connect(&app.app.brokers).await.unwrap();
     for pc in server::kafka::partition_clients(&client, "order-events", 3).await.unwrap() {
-        let record = rskafka::record::Record {
-            key: None,
-            value: Some(b"{not an order event".to_vec()),
-            headers: Default::default(),
-            timestamp: chrono::Utc::now(),
-        };
+        let record =
+            rskafka::record::Record { key: None, value: Some(b"{not an order event".to_vec()), headers: Default::default(), timestamp: chrono::Utc::now() };
         pc.produce(vec![record], rskafka::client::partition::Compression::NoCompression).await.unwrap();
     }
     let placed = s.checkout("ridge-mug:1", &new_key()).await;
@@ -126,7 +122,10 @@ async fn a_forged_event_reaches_nobody() {
     // Staff may still see the genuine event of alice's order; never one of the forged ones.
     while let Some(frame) = staff_socket.next_json(Duration::from_millis(300)).await {
         let event = &frame["event"];
-        assert!(event["user_id"] != mallorys_id.as_str() && event["order_id"] != "ордер-ключ-€€€" && event["status"] != "SHIPPED", "staff were shown a forged event: {frame}");
+        assert!(
+            event["user_id"] != mallorys_id.as_str() && event["order_id"] != "ордер-ключ-€€€" && event["status"] != "SHIPPED",
+            "staff were shown a forged event: {frame}"
+        );
     }
     // The sockets are alive (silence above was not a closed socket): a real order still arrives.
     let placed = mallory.checkout("ridge-mug:1", &new_key()).await;

@@ -13,4 +13,3 @@ mod live;
 mod pages;
 mod resets;
 mod shop;
-

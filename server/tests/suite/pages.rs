@@ -90,9 +90,7 @@ async fn every_page_completes_under_concurrent_requests() {
                     Ok(Err(e)) => Some(format!("{} {}: {e}", c.who, c.path)),
                     Ok(Ok((status, _))) if status != c.status => Some(format!("{} {}: status {status}, expected {}", c.who, c.path, c.status)),
                     // Leptos appends the resolved resources' scripts after `</html>`.
-                    Ok(Ok((_, body))) if !body.contains("</html>") => {
-                        Some(format!("{} {}: the document is cut short: …{}", c.who, c.path, tail(&body)))
-                    }
+                    Ok(Ok((_, body))) if !body.contains("</html>") => Some(format!("{} {}: the document is cut short: …{}", c.who, c.path, tail(&body))),
                     Ok(Ok(_)) => None,
                 }
             }

@@ -32,9 +32,8 @@ pub fn free_port() -> u16 {
 
 /// A Tansu broker owned by the test (so the test can kill it by PID and start it again).
 pub async fn start_broker() -> Arc<EmbeddedBroker> {
-    let tansu = server::config::find_tansu(&|k| std::env::var(k).ok()).unwrap_or_else(|e| {
-        panic!("these tests need the Tansu broker: {e}. Run scripts/test.sh, which installs it.")
-    });
+    let tansu = server::config::find_tansu(&|k| std::env::var(k).ok())
+        .unwrap_or_else(|e| panic!("these tests need the Tansu broker: {e}. Run scripts/test.sh, which installs it."));
     let addr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     EmbeddedBroker::start(&tansu, addr, &temp_dir("broker")).await.unwrap_or_else(|e| panic!("starting Tansu failed: {e}"))
 }
