@@ -15,6 +15,7 @@
 	// Paths the server answers with something other than a page.
 	const NOT_PAGES = /^\/(pkg|api|ws|metrics|healthz|readyz)(\/|$)/;
 	let navigation = 0;
+	const root = document.documentElement;
 	// The page shown, without its fragment: back/forward between fragments of it fetch nothing.
 	let here = withoutHash(location.href);
 	// The island script's first pass over the first page is over (its last island marks the body).
@@ -113,6 +114,9 @@
 	async function navigate(url, how, { method = "GET", body, form } = {}, scroll) {
 		const mine = ++navigation;
 		const progress = showProgress();
+		// Busy from the click until the new page is hydrated: assistive technology waits, and so
+		// can anything that must not act on the page being left.
+		root.setAttribute("aria-busy", "true");
 		try {
 			let resp;
 			try {
@@ -153,6 +157,7 @@
 			await hydrate();
 		} finally {
 			progress();
+			if (mine === navigation) root.removeAttribute("aria-busy");
 		}
 	}
 

@@ -10,7 +10,10 @@ export function uniqueEmail(tag: string): string {
 }
 
 export async function waitForHydration(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.body.dataset.hydrated === 'true');
+  // aria-busy: an in-place navigation is under way, and the page still showing is the old one.
+  await page.waitForFunction(
+    () => document.body.dataset.hydrated === 'true' && !document.documentElement.hasAttribute('aria-busy'),
+  );
 }
 
 export async function signUp(page: Page, email: string, password = 'correct-horse-battery'): Promise<void> {
@@ -57,4 +60,20 @@ export async function checkOut(page: Page): Promise<string> {
   await page.waitForURL(/\/orders\/[0-9A-Z]+\?placed=1/);
   await expect(page.getByTestId('order-confirmation')).toBeVisible();
   return new URL(page.url()).pathname.split('/').pop() as string;
+}
+
+/** Holds every WASM download back until the returned function is called, as on a slow link. */
+export async function holdWasm(page: Page): Promise<() => Promise<void>> {
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const pattern = /\/pkg\/.*\.wasm$/;
+  await page.route(pattern, async (route) => {
+    await released;
+    await route.continue();
+  });
+  return async () => {
+    release();
+    await waitForHydration(page);
+    await page.unroute(pattern);
+  };
 }
