@@ -5,7 +5,7 @@
 # + rustup + node/npm, as root) and exports the environment the builds need. On a fresh machine
 # the installs run in parallel with a progress display (scripts/steps.sh), and the first builds
 # start beside them; once everything is installed it takes a second and prints nothing.
-# Background: shared/TOOLCHAIN.md.
+# Why each install is done the way it is: the README's "Set-up" section.
 #
 # After it returns:
 #   PATH              in fallback mode /usr/bin (Debian's cargo) before ~/.cargo/bin
@@ -17,7 +17,8 @@
 SHOP_TANSU_VERSION=0.6.0
 # Only the SQLite engine: the embedded broker stores its log in a file (server/src/broker.rs).
 SHOP_TANSU_FEATURES=libsql
-SHOP_FALLBACK_DEBS=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
+# rust-web-clippy: the test command's lints, by the clippy of this same compiler.
+SHOP_FALLBACK_DEBS=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 rust-web-clippy)
 
 SHOP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHOP_CACHE="$HOME/.cache/shop"
@@ -91,7 +92,7 @@ _shop_apt_install() {
 
 _shop_fallback_debs_missing() {
     [[ $SHOP_TOOLCHAIN_MODE == fallback ]] || return 1
-    [[ ! -x /usr/bin/cargo || ! -d /usr/lib/rustlib/src/rust/library || ! -e /usr/bin/rust-lld ]]
+    [[ ! -x /usr/bin/cargo || ! -d /usr/lib/rustlib/src/rust/library || ! -e /usr/bin/rust-lld || ! -x /usr/bin/clippy-driver ]]
 }
 
 # cargo install NAME ARGS... with the cargo first on PATH: tools are built without the link-time

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything CI checks: formatting, host tests, the site build, browser tests on the real server.
+# Everything CI checks: formatting, lints, host tests, the site build, browser tests on the real server.
 # Stops at the first failing step and says which one.
 set -euo pipefail
 
@@ -35,6 +35,17 @@ formatting() {
         return 1
     }
     cargo fmt --all --check
+}
+
+# Clippy's lints, every warning an error, on the host crates and the site builder. (The browser
+# crate is not linted: its WASM build needs -Zbuild-std, a third build of the standard library.)
+lints() {
+    cargo clippy --version >/dev/null 2>&1 || {
+        echo "clippy is not installed: Debian's rust-web-clippy (fallback toolchain) or rustup's clippy component" >&2
+        return 1
+    }
+    cargo clippy --all-targets --locked -- -D warnings
+    cargo clippy --package=site --profile=tool --all-targets --locked -- -D warnings
 }
 
 host_tests() {
@@ -84,7 +95,7 @@ count_tests() {
 # The last line is the plain "N passed, N failed" summary of the tests the runners reported.
 RESULTS=$(mktemp -d)
 trap 'rm -rf "$RESULTS"' EXIT
-STEPS=(formatting host_tests site_build browser_tests)
+STEPS=(formatting lints host_tests site_build browser_tests)
 passed=0
 for step in "${STEPS[@]}"; do
     echo "==> $step"

@@ -75,13 +75,29 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// The HTTP status a core error is answered with.
+#[cfg(feature = "ssr")]
+pub fn status_of(e: &backend::ShopError) -> http::StatusCode {
+    use backend::ShopError as E;
+    use http::StatusCode as S;
+    match e {
+        E::Invalid(_) | E::Rejected(_) => S::UNPROCESSABLE_ENTITY,
+        E::Unauthenticated => S::UNAUTHORIZED,
+        E::Forbidden => S::FORBIDDEN,
+        E::NotFound => S::NOT_FOUND,
+        E::Conflict(_) | E::Duplicate(_) => S::CONFLICT,
+        E::RateLimited(_) => S::TOO_MANY_REQUESTS,
+        E::Internal(_) => S::INTERNAL_SERVER_ERROR,
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<backend::ShopError> for AppError {
     fn from(e: backend::ShopError) -> Self {
         use backend::ShopError as S;
         // Set the HTTP status of the response this error ends up in.
         if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            opts.set_status(e.status());
+            opts.set_status(status_of(&e));
         }
         match e {
             S::Invalid(f) => AppError::Invalid(f.0),
@@ -91,6 +107,12 @@ impl From<backend::ShopError> for AppError {
             S::NotFound => AppError::NotFound,
             S::Conflict(m) => AppError::Conflict(m),
             S::RateLimited(m) => AppError::RateLimited(m),
+            // The callers that expect one turn it into their own answer; one that reaches here
+            // was not expected, and its database text stays in the log.
+            S::Duplicate(m) => {
+                tracing::warn!(error = %m, "unexpected duplicate in a server function");
+                AppError::Conflict("That was already done.".into())
+            }
             S::Internal(m) => {
                 tracing::error!(error = %m, "internal error in a server function");
                 AppError::Internal(String::new())

@@ -59,9 +59,11 @@ async fn create(shop: &Shop, name: &str, email: &str, password: &str, role: Role
     let _gate = shop.gate.enter().await;
     match model.insert(&shop.db).await {
         Ok(m) => Ok(m.into()),
-        // Lost a race with another sign-up for the same email: the unique index decided.
-        Err(e) if e.to_string().to_lowercase().contains("unique") => Err(taken()),
-        Err(e) => Err(e.into()),
+        Err(e) => match ShopError::from(e) {
+            // Lost a race with another sign-up for the same email: the unique index decided.
+            ShopError::Duplicate(_) => Err(taken()),
+            other => Err(other),
+        },
     }
 }
 

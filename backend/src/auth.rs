@@ -1,8 +1,6 @@
-//! Passwords and who is signed in: bcrypt hashes behind a bounded queue, and the session cookie.
-//!
-//! The cookie (`session`, or `__Host-session` over https) holds a session token
-//! ([`crate::sessions`]); it is `HttpOnly`, `SameSite=Lax`, and `Secure` over https. bcrypt is
-//! deliberately slow, so hashing is a scarce resource: at most [`HASHING_AT_ONCE`] hashes run at
+//! Passwords and who is signed in: bcrypt hashes behind a bounded queue, and the session a
+//! request's token ([`crate::sessions`]) stands for. (The cookie that carries the token is the
+//! web layer's: `app::api::cookies`.) bcrypt is deliberately slow, so hashing is a scarce resource: at most [`HASHING_AT_ONCE`] hashes run at
 //! a time and at most [`HASHING_QUEUE`] wait; beyond that a sign-in or sign-up is refused at once
 //! (429) instead of queueing work that would pin every core.
 
@@ -14,11 +12,6 @@ use tokio::sync::Semaphore;
 
 use crate::ShopError;
 
-pub use crate::sessions::SESSION_DAYS;
-pub const SESSION_COOKIE: &str = "session";
-/// The cookie's name over https: the `__Host-` prefix makes browsers refuse it unless it is
-/// `Secure`, has `Path=/` and no `Domain` (no subdomain can plant or read it).
-pub const SECURE_SESSION_COOKIE: &str = "__Host-session";
 /// bcrypt hashes running at once (one core stays free for everything else).
 pub const HASHING_AT_ONCE: usize = 1;
 /// bcrypt hashes waiting for their turn before more are refused.
@@ -125,67 +118,9 @@ impl AuthSettings {
     }
 }
 
-/// The session token a request's cookies carry, if any (the `__Host-` cookie first).
-pub fn session_token(headers: &http::HeaderMap) -> Option<String> {
-    cookie_value(headers, SECURE_SESSION_COOKIE).or_else(|| cookie_value(headers, SESSION_COOKIE))
-}
-
-/// Reads one cookie from the request headers.
-pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
-
-/// `Set-Cookie` value for a new session.
-pub fn session_cookie(token: &str, secure: bool) -> String {
-    let max_age = SESSION_DAYS * 24 * 3600;
-    if secure {
-        format!("{SECURE_SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}; Secure")
-    } else {
-        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}")
-    }
-}
-
-/// `Set-Cookie` value that removes the session cookie.
-pub fn clear_session_cookie(secure: bool) -> String {
-    if secure {
-        format!("{SECURE_SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure")
-    } else {
-        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
-    }
-}
-
-/// Whether the request came over https (directly or through a proxy that says so).
-pub fn is_https(headers: &http::HeaderMap, uri: &http::Uri) -> bool {
-    uri.scheme_str() == Some("https") || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cookies() {
-        let mut h = http::HeaderMap::new();
-        h.insert(http::header::COOKIE, "a=1; session=abc; b=2".parse().unwrap());
-        assert_eq!(cookie_value(&h, "session").as_deref(), Some("abc"));
-        assert_eq!(cookie_value(&h, "missing"), None);
-        assert_eq!(session_token(&h).as_deref(), Some("abc"));
-        h.insert(http::header::COOKIE, "session=plain; __Host-session=secure".parse().unwrap());
-        assert_eq!(session_token(&h).as_deref(), Some("secure"));
-        let c = session_cookie("tok", false);
-        assert!(c.starts_with("session=tok;") && c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
-        let c = session_cookie("tok", true);
-        assert!(c.starts_with("__Host-session=tok;") && c.contains("Path=/;") && c.ends_with("; Secure") && !c.contains("Domain"));
-        assert!(clear_session_cookie(false).contains("Max-Age=0"));
-        assert!(clear_session_cookie(true).starts_with("__Host-session=;"));
-    }
 
     #[tokio::test]
     async fn passwords_hash_and_verify() {

@@ -10,7 +10,8 @@ use std::sync::{Arc, RwLock};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::product;
-use crate::ShopError;
+use crate::{Shop, ShopError};
+use domain::pricing::{PriceQuote, ProductSnapshot};
 use domain::views::ProductView;
 
 #[derive(Clone, Default)]
@@ -70,4 +71,39 @@ pub fn filter(products: &[ProductView], query: &str, category: &str) -> Vec<Prod
         .filter(|p| q.is_empty() || p.name.to_lowercase().contains(&q) || p.description.to_lowercase().contains(&q) || p.category.to_lowercase().contains(&q))
         .cloned()
         .collect()
+}
+
+/// Products matching a free-text query and a category (either may be empty).
+pub async fn search(shop: &Shop, query: &str, category: &str) -> Result<Vec<ProductView>, ShopError> {
+    Ok(filter(&shop.catalog.all(&shop.db).await?, query, category))
+}
+
+/// The distinct categories, sorted (the catalog's filter).
+pub async fn categories(shop: &Shop) -> Result<Vec<String>, ShopError> {
+    let mut categories: Vec<String> = shop.catalog.all(&shop.db).await?.iter().map(|p| p.category.clone()).collect();
+    categories.sort();
+    categories.dedup();
+    Ok(categories)
+}
+
+/// Refuses a product the catalog does not have, and a quantity beyond its stock (checked before
+/// a line goes into a cart).
+pub async fn check_available(shop: &Shop, product_id: &str, quantity: i64) -> Result<(), ShopError> {
+    let catalog = shop.catalog.all(&shop.db).await?;
+    let Some(product) = catalog.iter().find(|p| p.id == product_id) else {
+        return Err(ShopError::Rejected(format!("\"{product_id}\" is not in the catalog.")));
+    };
+    domain::cart::check_stock(&product.name, quantity, product.stock).map_err(ShopError::Rejected)
+}
+
+/// A cart (as the checkout form sends it) priced with the catalog as it is now.
+pub async fn quote(shop: &Shop, cart: &str) -> Result<PriceQuote, ShopError> {
+    let products: Vec<ProductSnapshot> = shop
+        .catalog
+        .all(&shop.db)
+        .await?
+        .iter()
+        .map(|p| ProductSnapshot { id: p.id.clone(), name: p.name.clone(), price_cents: p.price_cents, stock: p.stock })
+        .collect();
+    Ok(PriceQuote::for_cart(cart, &products))
 }

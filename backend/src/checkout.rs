@@ -71,12 +71,10 @@ pub async fn place_order(shop: &Shop, user_id: &str, req: CheckoutRequest) -> Re
             Ok(placed)
         }
         // Two submissions of the same form raced and the unique index let one through.
-        Err(ShopError::Internal(msg)) if msg.to_lowercase().contains("unique") || msg.contains("duplicate key") => {
-            match find_by_key(shop, user_id, &req.idempotency_key).await? {
-                Some(order) => Ok(PlacedOrder { order, repeated: true }),
-                None => Err(ShopError::Internal(msg)),
-            }
-        }
+        Err(ShopError::Duplicate(msg)) => match find_by_key(shop, user_id, &req.idempotency_key).await? {
+            Some(order) => Ok(PlacedOrder { order, repeated: true }),
+            None => Err(ShopError::Internal(msg)),
+        },
         Err(e) => Err(e),
     }
 }

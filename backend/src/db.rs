@@ -62,6 +62,14 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The settings of every SQLite connection, the pool's and the checkout writer's: WAL (a property
+/// of the file, so readers never wait for the writer), commits synced at checkpoints rather than
+/// each one (a power cut may lose the last commits, never corrupt the file), and foreign keys
+/// enforced.
+pub const SQLITE_PRAGMAS: [(&str, &str); 3] = [("journal_mode", "WAL"), ("synchronous", "NORMAL"), ("foreign_keys", "ON")];
+/// How long a write that finds the database locked (by another process, say) waits before it fails.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Connects, applies pending migrations (which also seed the catalog) and returns the pool.
 pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<DatabaseConnection, ConnectError> {
     let shown = redact(url);
@@ -80,12 +88,7 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<Data
         .sqlx_logging(false);
     if is_sqlite {
         opts.map_sqlx_sqlite_opts(|o| {
-            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
-                .create_if_missing(true)
+            SQLITE_PRAGMAS.into_iter().fold(o.busy_timeout(SQLITE_BUSY_TIMEOUT).create_if_missing(true), |o, (name, value)| o.pragma(name, value))
         });
     }
     let db = Database::connect(opts).await.map_err(|e| ConnectError::Connect { url: shown.clone(), reason: e.to_string() })?;

@@ -1,4 +1,4 @@
-//! One error type for the core, mapped to HTTP statuses at the edge.
+//! One error type for the core. The web layer maps it to HTTP statuses (`app::error`).
 
 use domain::validation::FieldErrors;
 
@@ -21,24 +21,15 @@ pub enum ShopError {
     Conflict(String),
     #[error("Too many attempts. {0}")]
     RateLimited(String),
+    /// A unique index refused a row (the same form twice, an email already taken), told apart by
+    /// each driver's error code; the caller says what it means to the user.
+    #[error("duplicate: {0}")]
+    Duplicate(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl ShopError {
-    pub fn status(&self) -> http::StatusCode {
-        use http::StatusCode as S;
-        match self {
-            ShopError::Invalid(_) | ShopError::Rejected(_) => S::UNPROCESSABLE_ENTITY,
-            ShopError::Unauthenticated => S::UNAUTHORIZED,
-            ShopError::Forbidden => S::FORBIDDEN,
-            ShopError::NotFound => S::NOT_FOUND,
-            ShopError::Conflict(_) => S::CONFLICT,
-            ShopError::RateLimited(_) => S::TOO_MANY_REQUESTS,
-            ShopError::Internal(_) => S::INTERNAL_SERVER_ERROR,
-        }
-    }
-
     pub fn internal(e: impl std::fmt::Display) -> Self {
         ShopError::Internal(e.to_string())
     }
@@ -46,6 +37,9 @@ impl ShopError {
 
 impl From<sea_orm::DbErr> for ShopError {
     fn from(e: sea_orm::DbErr) -> Self {
+        if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
+            return ShopError::Duplicate(e.to_string());
+        }
         tracing::error!(error = %e, "database error");
         ShopError::Internal(e.to_string())
     }

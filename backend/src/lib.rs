@@ -1,8 +1,9 @@
 //! The shop's server-side core.
 //!
 //! Server functions in `app` and the axum binary in `server` both call into this crate; it
-//! knows nothing about HTTP routing or rendering. Domain rules (pricing, validation, lifecycle)
-//! come from the `domain` crate; this crate applies them inside database transactions.
+//! knows nothing of HTTP (cookies, status codes, routing and rendering are `app`'s). Domain rules
+//! (pricing, validation, lifecycle) come from the `domain` crate; this crate applies them inside
+//! database transactions.
 
 pub mod accounts;
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod passwords;
 pub mod resets;
 pub mod sessions;
 pub mod shop;
+pub mod staff;
 
 pub use error::ShopError;
 pub use shop::Shop;

@@ -10,9 +10,9 @@ use crate::auth::Session;
 use crate::entities::{order, order_item, order_status_history, product, user};
 use crate::{new_id, now_ms, rfc3339, Shop, ShopError};
 use domain::event::OrderFacts;
-use domain::lifecycle::check_transition;
+use domain::lifecycle::{check_transition, returns_stock};
 use domain::validation::Shipping;
-use domain::views::{OrderDetail, OrderItemView, OrderSummary, StatusChange};
+use domain::views::{OrderDetail, OrderItemView, OrderPage, OrderSummary, StatusChange};
 use domain::{Actor, EventType, OrderEvent, OrderStatus, EVENT_SCHEMA_VERSION};
 
 pub const PAGE_SIZE: u64 = 20;
@@ -60,15 +60,6 @@ pub async fn load_summaries<C: ConnectionTrait>(conn: &C, orders: Vec<order::Mod
             to_summary_with_items(o, its, customer)
         })
         .collect())
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct OrderPage {
-    pub orders: Vec<OrderSummary>,
-    pub page: u64,
-    pub pages: u64,
-    /// Count per status over all of the viewer's orders (unfiltered).
-    pub counts: Vec<(OrderStatus, u64)>,
 }
 
 /// The viewer's orders, newest first; staff with `all = true` get every shopper's orders.
@@ -144,8 +135,8 @@ pub async fn change_status(shop: &Shop, session: &Session, order_id: &str, to: O
         let _gate = shop.gate.enter().await;
         apply_change(shop, session, order_id, to, expected_version).await
     };
-    let summary = result?;
-    if to == OrderStatus::Cancelled {
+    let (summary, restocked) = result?;
+    if restocked {
         shop.catalog.invalidate();
     }
     shop.outbox_wake.notify_one();
@@ -153,7 +144,8 @@ pub async fn change_status(shop: &Shop, session: &Session, order_id: &str, to: O
     Ok(summary)
 }
 
-async fn apply_change(shop: &Shop, session: &Session, order_id: &str, to: OrderStatus, expected_version: i64) -> Result<OrderSummary, ShopError> {
+/// The change in one transaction; also says whether it gave stock back.
+async fn apply_change(shop: &Shop, session: &Session, order_id: &str, to: OrderStatus, expected_version: i64) -> Result<(OrderSummary, bool), ShopError> {
     let txn = shop.db.begin().await?;
     let current = order::Entity::find_by_id(order_id.to_owned()).one(&txn).await?.ok_or(ShopError::NotFound)?;
     let actor = if session.is_staff() {
@@ -181,7 +173,8 @@ async fn apply_change(shop: &Shop, session: &Session, order_id: &str, to: OrderS
     if updated.rows_affected != 1 {
         return Err(ShopError::Conflict("This order changed meanwhile; reload to see its current state.".into()));
     }
-    if to == OrderStatus::Cancelled && from.holds_stock() {
+    let restocked = returns_stock(from, to);
+    if restocked {
         for item in order_item::Entity::find().filter(order_item::Column::OrderId.eq(order_id)).all(&txn).await? {
             product::Entity::update_many()
                 .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).add(item.quantity))
@@ -215,17 +208,7 @@ async fn apply_change(shop: &Shop, session: &Session, order_id: &str, to: OrderS
     let fresh = order::Entity::find_by_id(order_id.to_owned()).one(&txn).await?.ok_or(ShopError::NotFound)?;
     let summary = load_summaries(&txn, vec![fresh]).await?.pop().ok_or(ShopError::NotFound)?;
     txn.commit().await?;
-    Ok(summary)
-}
-
-/// Staff figures for one day (UTC midnight to now).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DayFigures {
-    pub orders: u64,
-    pub revenue_cents: i64,
-    pub average_cents: i64,
-    /// Today's orders per current status.
-    pub per_status: Vec<(OrderStatus, u64)>,
+    Ok((summary, restocked))
 }
 
 /// What the database says about these orders (owner, total, every version and status): what the
@@ -261,34 +244,4 @@ pub async fn facts(shop: &Shop, order_ids: &[&str]) -> Result<HashMap<String, Or
         }
     }
     Ok(facts)
-}
-
-pub async fn figures_since(shop: &Shop, session: &Session, since_ms: i64) -> Result<DayFigures, ShopError> {
-    session.require_staff()?;
-    let rows: Vec<(i64, String)> = order::Entity::find()
-        .filter(order::Column::CreatedAt.gte(since_ms))
-        .select_only()
-        .column(order::Column::TotalCents)
-        .column(order::Column::Status)
-        .into_tuple()
-        .all(&shop.db)
-        .await?;
-    let counted: Vec<i64> = rows.iter().filter(|(_, s)| s != OrderStatus::Cancelled.as_str()).map(|(t, _)| *t).collect();
-    let revenue: i64 = counted.iter().sum();
-    let per_status = OrderStatus::ALL.into_iter().map(|st| (st, rows.iter().filter(|(_, s)| s == st.as_str()).count() as u64)).collect();
-    Ok(DayFigures {
-        orders: rows.len() as u64,
-        revenue_cents: revenue,
-        average_cents: if counted.is_empty() { 0 } else { revenue / counted.len() as i64 },
-        per_status,
-    })
-}
-
-/// Orders per minute over the last `minutes` minutes, oldest first (staff chart).
-pub async fn per_minute(shop: &Shop, session: &Session, now_ms: i64, minutes: usize) -> Result<Vec<u32>, ShopError> {
-    session.require_staff()?;
-    let since = now_ms - minutes as i64 * 60_000;
-    let times: Vec<i64> =
-        order::Entity::find().filter(order::Column::CreatedAt.gt(since)).select_only().column(order::Column::CreatedAt).into_tuple().all(&shop.db).await?;
-    Ok(domain::stats::per_minute(&times, now_ms, minutes))
 }

@@ -77,18 +77,14 @@ impl SessionCache {
 /// The session id of a cookie token: SHA-256, hex. `None` for anything that is not a token we
 /// could have made (64 hex digits), before any hashing or lookup.
 pub fn id_of(token: &str) -> Option<String> {
-    (token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())).then(|| hex(&Sha256::digest(token.as_bytes())))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    (token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())).then(|| hex::encode(Sha256::digest(token.as_bytes())))
 }
 
 /// A new random token (256 bits, 64 hex digits): for session cookies and reset links.
 pub fn new_token() -> String {
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
-    hex(&raw)
+    hex::encode(raw)
 }
 
 /// Starts a session for `user_id`; returns the token for the cookie.

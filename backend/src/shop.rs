@@ -1,4 +1,5 @@
-//! [`Shop`]: the handle to everything the core needs, cloned into every request.
+//! [`Shop`]: the handle to everything the core needs, cloned into every request. Its parts are
+//! the core's own; the web layer and the tests get what they need through its methods.
 
 use std::sync::Arc;
 
@@ -14,22 +15,22 @@ use crate::sessions::SessionCache;
 
 #[derive(Clone)]
 pub struct Shop {
-    pub db: DatabaseConnection,
-    pub auth: Arc<AuthSettings>,
-    pub catalog: CatalogCache,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) auth: Arc<AuthSettings>,
+    pub(crate) catalog: CatalogCache,
     /// Woken after every commit that wrote an outbox row, so the relay publishes at once.
-    pub outbox_wake: Arc<Notify>,
-    pub gate: WriteGate,
+    pub(crate) outbox_wake: Arc<Notify>,
+    pub(crate) gate: WriteGate,
     /// On SQLite, the thread that writes checkouts (`checkout/sqlite.rs`); `None` on PostgreSQL.
-    pub sqlite_checkout: Option<Arc<SqliteCheckoutWriter>>,
+    pub(crate) sqlite_checkout: Option<Arc<SqliteCheckoutWriter>>,
     /// Sessions looked up in the last two seconds (`sessions.rs`).
-    pub sessions: Arc<SessionCache>,
+    pub(crate) sessions: Arc<SessionCache>,
     /// Products with less stock than this count as "low stock" for staff.
-    pub low_stock_threshold: i32,
+    pub(crate) low_stock_threshold: i32,
     /// Sends the shop's e-mail (`mail.rs`).
-    pub mail: Arc<Mailer>,
+    pub(crate) mail: Arc<Mailer>,
     /// Where shoppers reach the shop (`PUBLIC_URL`, no trailing `/`): the origin of links in mail.
-    pub public_url: String,
+    pub(crate) public_url: String,
 }
 
 impl Shop {
@@ -54,6 +55,26 @@ impl Shop {
             mail: Arc::new(mail),
             public_url,
         })
+    }
+
+    /// The database, for what is not the core's business: health checks and tests.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The cached catalog; an instance that learns of a stock change elsewhere invalidates it.
+    pub fn catalog(&self) -> &CatalogCache {
+        &self.catalog
+    }
+
+    /// Notified after every commit that wrote an outbox row (the relay waits on it).
+    pub fn outbox_written(&self) -> &Notify {
+        &self.outbox_wake
+    }
+
+    /// Whether session cookies are `Secure` on every request (production), not only on https ones.
+    pub fn secure_cookies(&self) -> bool {
+        self.auth.secure_cookies
     }
 
     pub fn is_sqlite(&self) -> bool {

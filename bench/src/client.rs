@@ -76,17 +76,7 @@ pub async fn checkout(http: &reqwest::Client, base: &str, user: &User, product: 
     let r = http
         .post(format!("{base}/api/place_order"))
         .header("cookie", &user.cookie)
-        .form(&[
-            ("first_name", "Ada"),
-            ("last_name", "Lovelace"),
-            ("email", "ada@example.com"),
-            ("address", "12 Analytical Way"),
-            ("city", "New York"),
-            ("state", "NY"),
-            ("zip", "10001"),
-            ("cart", cart.as_str()),
-            ("idempotency_key", key.as_str()),
-        ])
+        .form(&[&domain::fixtures::SHIPPING_FORM[..], &[("cart", cart.as_str()), ("idempotency_key", key.as_str())]].concat())
         .send()
         .await
         .map_err(|e| e.to_string())?;

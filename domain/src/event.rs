@@ -63,6 +63,12 @@ pub struct OrderFacts {
 }
 
 impl OrderEvent {
+    /// Whether the change this event reports moved stock: placing an order takes it, a cancel
+    /// gives it back ([`crate::lifecycle::returns_stock`]). Whoever caches the catalog reads it again.
+    pub fn moved_stock(&self) -> bool {
+        self.kind == EventType::OrderCreated || self.status == OrderStatus::Cancelled
+    }
+
     /// Whether the database vouches for this event: same owner and total, and the order really
     /// had this status at this version (created events are version 1, changes later ones).
     pub fn agrees_with(&self, facts: &OrderFacts) -> bool {

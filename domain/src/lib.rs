@@ -7,6 +7,8 @@
 
 pub mod cart;
 pub mod event;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod lifecycle;
 pub mod money;
 pub mod pricing;

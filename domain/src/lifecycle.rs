@@ -86,6 +86,12 @@ pub enum TransitionError {
     TooLateToCancel(OrderStatus),
 }
 
+/// Whether moving an order from `from` to `to` gives its units back to the stock. (Placing an
+/// order takes them; nothing else moves stock.)
+pub fn returns_stock(from: OrderStatus, to: OrderStatus) -> bool {
+    to == OrderStatus::Cancelled && from.holds_stock()
+}
+
 /// Checks one transition. Pure: the caller applies it with an optimistic-concurrency update.
 pub fn check_transition(from: OrderStatus, to: OrderStatus, actor: Actor) -> Result<(), TransitionError> {
     use OrderStatus::*;
@@ -110,6 +116,15 @@ pub fn check_transition(from: OrderStatus, to: OrderStatus, actor: Actor) -> Res
 mod tests {
     use super::*;
     use OrderStatus::*;
+
+    #[test]
+    fn only_a_cancel_of_an_order_not_yet_shipped_returns_stock() {
+        for from in OrderStatus::ALL {
+            for to in OrderStatus::ALL {
+                assert_eq!(returns_stock(from, to), to == Cancelled && matches!(from, Pending | Processing), "{from} -> {to}");
+            }
+        }
+    }
 
     #[test]
     fn every_transition_for_staff() {

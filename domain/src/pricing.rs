@@ -45,6 +45,29 @@ pub enum LineProblem {
     InsufficientStock { name: String, requested: i64, available: i64 },
 }
 
+/// What the checkout's review step shows: the cart priced with today's prices, or what to fix
+/// before ordering (unknown product, not enough stock…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceQuote {
+    pub lines: Vec<PricedLine>,
+    pub total_cents: i64,
+    pub problems: Vec<String>,
+}
+
+impl PriceQuote {
+    /// A quote for a cart text and the products as they are now.
+    pub fn for_cart(cart: &str, products: &[ProductSnapshot]) -> PriceQuote {
+        let refused = |problems: Vec<String>| PriceQuote { lines: vec![], total_cents: 0, problems };
+        match crate::validation::parse_cart_lines(cart) {
+            Err(message) => refused(vec![message]),
+            Ok(lines) => match price_order(&lines, products) {
+                Ok(order) => PriceQuote { lines: order.lines, total_cents: order.total_cents, problems: vec![] },
+                Err(problems) => refused(problems.iter().map(ToString::to_string).collect()),
+            },
+        }
+    }
+}
+
 /// Prices `requested` lines against `products`. Returns every problem, not only the first.
 pub fn price_order(requested: &[CartLine], products: &[ProductSnapshot]) -> Result<PricedOrder, Vec<LineProblem>> {
     let mut problems = Vec::new();
@@ -95,6 +118,17 @@ mod tests {
 
     fn line(id: &str, q: i64) -> CartLine {
         CartLine { product_id: id.into(), quantity: q }
+    }
+
+    #[test]
+    fn a_quote_prices_a_cart_text_or_says_what_to_fix() {
+        let q = PriceQuote::for_cart("mug:2,lamp:1", &products());
+        assert_eq!((q.total_cents, q.lines.len(), q.problems.len()), (2 * 1250 + 4999, 2, 0));
+        let q = PriceQuote::for_cart("mug:2,lamp:4", &products());
+        assert_eq!((q.total_cents, q.lines.len()), (0, 0));
+        assert!(q.problems.iter().any(|p| p.contains("Lamp")), "{:?}", q.problems);
+        let q = PriceQuote::for_cart("mug:x", &products());
+        assert!(q.problems[0].contains("not a whole number"), "{:?}", q.problems);
     }
 
     #[test]

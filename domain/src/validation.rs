@@ -225,15 +225,7 @@ mod tests {
     }
 
     fn shipping() -> Shipping {
-        Shipping {
-            first_name: "Ada".into(),
-            last_name: "Lovelace".into(),
-            email: "ada@example.com".into(),
-            address: "12 Analytical Way".into(),
-            city: "London".into(),
-            state: "NY".into(),
-            zip: "10001".into(),
-        }
+        crate::fixtures::shipping()
     }
 
     #[test]

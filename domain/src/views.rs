@@ -67,3 +67,35 @@ pub struct PlacedOrder {
     /// True when this submission repeated one already placed (same idempotency key).
     pub repeated: bool,
 }
+
+/// One page of a viewer's orders, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPage {
+    pub orders: Vec<OrderSummary>,
+    pub page: u64,
+    pub pages: u64,
+    /// Count per status over all of the viewer's orders (unfiltered).
+    pub counts: Vec<(OrderStatus, u64)>,
+}
+
+/// Staff figures for one day (UTC midnight to now).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayFigures {
+    pub orders: u64,
+    /// Revenue of the day's orders that were not cancelled.
+    pub revenue_cents: i64,
+    pub average_cents: i64,
+    /// Today's orders per current status.
+    pub per_status: Vec<(OrderStatus, u64)>,
+}
+
+/// What the staff dashboard opens with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffOverview {
+    pub today: DayFigures,
+    /// Orders per minute over the last hour, oldest first.
+    pub per_minute: Vec<u32>,
+    pub low_stock: Vec<ProductView>,
+    /// Products with fewer units than this are listed as low on stock.
+    pub threshold: i32,
+}

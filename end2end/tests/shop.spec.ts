@@ -1,19 +1,30 @@
 import type { Page } from '@playwright/test';
 import { test, expect } from './support/server';
-import { checkOut, signUp, uniqueEmail, waitForHydration } from './support/flows';
+import { checkOut, holdWasm, signUp, uniqueEmail, waitForHydration } from './support/flows';
+
+/** The stock the catalog's add-to-cart form for `product` says it has. */
+async function catalogStock(page: Page, product: string): Promise<number> {
+  return Number(await page.locator(`form[data-add-to-cart="${product}"]`).getAttribute('data-stock'));
+}
 
 test('sign up, fill the cart, check out through every step, see the order', async ({ page }) => {
   await signUp(page, uniqueEmail('buyer'));
+  const mugs = await catalogStock(page, 'ridge-mug');
+  const lamps = await catalogStock(page, 'lumen-lamp');
 
   await page.getByRole('button', { name: 'Add Ridge Ceramic Mug to cart' }).click();
   await page.getByRole('button', { name: 'Add Ridge Ceramic Mug to cart' }).click();
   await page.getByRole('button', { name: 'Add Lumen Desk Lamp to cart' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('3');
 
-  // The cart survives a reload (localStorage + cookie) and the server renders the same badge.
+  // The cart survives a reload (localStorage + cookie), and the server renders the same badge:
+  // it is checked while the WASM is held back, so it is the server's.
+  const hydrate = await holdWasm(page);
   await page.reload();
   await expect(page.getByTestId('cart-count')).toHaveText('3');
-  await waitForHydration(page);
+  expect(await page.evaluate(() => document.body.dataset.hydrated)).toBeUndefined();
+  await hydrate();
+  await expect(page.getByTestId('cart-count')).toHaveText('3');
 
   await page.goto('/cart');
   await waitForHydration(page);
@@ -40,8 +51,10 @@ test('sign up, fill the cart, check out through every step, see the order', asyn
   await expect(card).toContainText('Ridge Ceramic Mug × 2');
   await expect(card).toContainText('Lumen Desk Lamp × 1');
 
-  // Stock shown in the catalog moved with the order.
+  // Stock shown in the catalog moved with the order, and only for what was ordered.
   await page.goto('/');
+  expect(await catalogStock(page, 'ridge-mug')).toBe(mugs - 2);
+  expect(await catalogStock(page, 'lumen-lamp')).toBe(lamps - 1);
   await expect(page.locator('[data-product-id="stride-band"]')).toContainText('Only 3 left');
 });
 
@@ -91,22 +104,6 @@ test('the catalog refuses more than the stock it shows, without leaving the page
   await expect(page.getByTestId('cart-count')).toHaveText('3');
   await expect(page).toHaveURL(/\/$/);
 });
-
-/** Holds every WASM download back until the returned function is called, as on a slow link. */
-async function holdWasm(page: Page): Promise<() => Promise<void>> {
-  let release: () => void = () => {};
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const pattern = /\/pkg\/.*\.wasm$/;
-  await page.route(pattern, async (route) => {
-    await released;
-    await route.continue();
-  });
-  return async () => {
-    release();
-    await waitForHydration(page);
-    await page.unroute(pattern);
-  };
-}
 
 test('text typed before the page hydrates is kept', async ({ page }) => {
   let hydrate = await holdWasm(page);

@@ -1,10 +1,10 @@
 import { test, expect } from './support/server';
-import { signUp, uniqueEmail, waitForHydration } from './support/flows';
+import { holdWasm, signUp, uniqueEmail, waitForHydration } from './support/flows';
 
 test('home page is server-rendered, hydrates, adds to cart and goes live', async ({ page }) => {
+  // Server-rendered content: checked while the WASM is held back, so no island has run.
+  const hydrate = await holdWasm(page);
   await page.goto('/');
-
-  // Server-rendered content, before hydration.
   await expect(page.getByRole('heading', { level: 1 }).first()).toHaveText('Products');
   const cards = page.locator('[data-testid=product-card]');
   await expect(cards.nth(11)).toBeVisible();
@@ -12,8 +12,10 @@ test('home page is server-rendered, hydrates, adds to cart and goes live', async
   await expect(page.getByText('Only 3 left')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Add Brew Pour-Over Kettle to cart' })).toBeDisabled();
 
+  expect(await page.evaluate(() => document.body.dataset.hydrated)).toBeUndefined();
+
   // Hydration: a click changes the page without a round trip.
-  await waitForHydration(page);
+  await hydrate();
   await page.getByRole('button', { name: 'Add Aurora Wireless Headphones to cart' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
   await expect(page.getByTestId('toast').first()).toContainText('Added Aurora Wireless Headphones');

@@ -68,9 +68,9 @@ fn get(env: Env, var: &str) -> Option<String> {
     env(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn parse<T: std::str::FromStr>(env: Env, var: &'static str, default: T, range: std::ops::RangeInclusive<T>, what: &str) -> Result<T, ConfigError>
+fn parse<T>(env: Env, var: &'static str, default: T, range: std::ops::RangeInclusive<T>, what: &str) -> Result<T, ConfigError>
 where
-    T: PartialOrd + std::fmt::Display + Copy,
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
     match get(env, var) {
         None => Ok(default),
@@ -212,9 +212,8 @@ impl Config {
 /// bounds only how late an event produced by *another* instance shows up here. With a shared
 /// cluster that matters: 10 ms. The embedded broker is this instance's own (SQLite: one
 /// instance), every event on it comes with a nudge, and the wait is only a safety net; each
-/// empty fetch costs the broker a few SQLite queries (Tansu prepares every statement afresh),
-/// and at 10 ms on three partitions that kept it at about a quarter of a core with the shop idle
-/// and took the same share from P4's fan-out (BENCHMARKS.md).
+/// empty fetch costs the broker a few SQLite queries (Tansu prepares every statement afresh), so
+/// a short wait would keep it busy with the shop idle and take that time from the fan-out (P4).
 fn default_fetch_wait_ms(broker: &Broker) -> i32 {
     match broker {
         Broker::External(_) => 10,

@@ -20,7 +20,7 @@ use crate::metrics::Metrics;
 use crate::nudge::FetchNudge;
 use crate::relay::KafkaTarget;
 use backend::Shop;
-use domain::{EventType, OrderEvent, OrderStatus};
+use domain::OrderEvent;
 
 pub struct Consumer {
     pub target: KafkaTarget,
@@ -64,7 +64,7 @@ impl Consumer {
             if let Err(e) = result {
                 failures += 1;
                 Metrics::inc(&self.metrics.consumer_errors, 1);
-                if failures == 1 || failures % 10 == 0 {
+                if failures == 1 || failures.is_multiple_of(10) {
                     tracing::warn!(error = %e, failures, "Kafka consumer lost the broker; reconnecting");
                 }
                 tokio::select! {
@@ -121,9 +121,9 @@ impl Consumer {
                     continue;
                 }
                 Metrics::inc(&self.metrics.events_consumed, 1);
-                if event.kind == EventType::OrderCreated || event.status == OrderStatus::Cancelled {
-                    // Stock changed somewhere (maybe on another instance).
-                    self.shop.catalog.invalidate();
+                if event.moved_stock() {
+                    // Maybe on another instance: this one's cached catalog is stale.
+                    self.shop.catalog().invalidate();
                 }
                 let span = tracing::debug_span!("event", order_id = %event.order_id, event_id = %event.event_id);
                 let _enter = span.enter();

@@ -18,7 +18,7 @@ pub async fn healthz() -> &'static str {
 const CONSUMER_FRESH_MS: i64 = 15_000;
 
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let database = backend::db::ping(&state.shop.db).await;
+    let database = backend::db::ping(state.shop.db()).await;
     let last_fetch = state.metrics.consumer_last_fetch_ms.load(Ordering::Relaxed);
     let consumer = last_fetch > 0 && backend::now_ms() - last_fetch < CONSUMER_FRESH_MS;
     let body = serde_json::json!({ "database": database, "broker": consumer, "consumer": consumer });

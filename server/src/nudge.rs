@@ -1,10 +1,10 @@
 //! Tells this instance's consumer that its relay has just produced to a partition.
 //!
-//! Tansu answers a long-poll fetch only after sleeping out its wait (TOOLCHAIN.md), so an event
-//! produced while a fetch is waiting sat there for up to the whole wait: about half of the
-//! checkout → browser latency (BENCHMARKS.md, P1). Instead the consumer fetches without a broker
-//! wait and does the waiting itself, here, where the relay can cut it short. Events produced by
-//! other instances are picked up when the wait runs out, as before.
+//! Tansu answers a long-poll fetch only after sleeping out its wait (README, "Kafka notes"), so
+//! an event produced while a fetch waits would sit there for up to the whole wait, most of the
+//! checkout → browser latency (P1). Instead the consumer fetches without a broker wait and does
+//! the waiting itself, here, where the relay can cut it short. Events produced by other
+//! instances are picked up when the wait runs out.
 
 use std::time::Duration;
 

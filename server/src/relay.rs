@@ -76,7 +76,7 @@ pub async fn run(shop: Shop, target: KafkaTarget, metrics: Arc<Metrics>, nudge: 
     loop {
         let wait = if failures > 0 { kafka::retry_delay(failures) } else { Duration::from_secs(1) };
         tokio::select! {
-            _ = shop.outbox_wake.notified(), if failures == 0 => {}
+            _ = shop.outbox_written().notified(), if failures == 0 => {}
             _ = tokio::time::sleep(wait) => {}
             _ = shutdown.changed() => return,
         }
@@ -87,7 +87,7 @@ pub async fn run(shop: Shop, target: KafkaTarget, metrics: Arc<Metrics>, nudge: 
                     Err(e) => {
                         failures += 1;
                         Metrics::inc(&metrics.relay_errors, 1);
-                        if failures == 1 || failures % 10 == 0 {
+                        if failures == 1 || failures.is_multiple_of(10) {
                             tracing::warn!(error = %e, failures, "outbox relay cannot reach Kafka; events wait in the outbox");
                         }
                         break;

@@ -41,7 +41,7 @@ pub async fn same_origin_writes(req: Request<Body>, next: Next) -> Response {
 /// answer at all with `APP_ENV=production` (a production shop is served over https, behind a
 /// proxy that may not say so).
 pub async fn strict_transport(production: bool, req: Request<Body>, next: Next) -> Response {
-    let https = production || backend::auth::is_https(req.headers(), req.uri());
+    let https = production || app::api::cookies::is_https(req.headers(), req.uri());
     let mut response = next.run(req).await;
     if https {
         response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, axum::http::HeaderValue::from_static("max-age=31536000; includeSubDomains"));
@@ -68,7 +68,7 @@ pub fn content_security_policy(nonce: &str) -> String {
 /// renderer, and the policy naming it on the answer.
 pub async fn csp_nonce(mut req: Request<Body>, next: Next) -> Response {
     let bytes: [u8; 16] = rand::random();
-    let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let nonce = hex::encode(bytes);
     req.extensions_mut().insert(CspNonce(nonce.as_str().into()));
     let mut response = next.run(req).await;
     if let Ok(value) = axum::http::HeaderValue::from_str(&content_security_policy(&nonce)) {

@@ -39,7 +39,7 @@ pub async fn watch(shop: Shop, hub: Arc<Hub>, mut shutdown: watch::Receiver<bool
             Err(e) => tracing::warn!(error = %e, "could not read ended sessions"),
         }
         ticks += 1;
-        if ticks % PRUNE_EVERY == 0 {
+        if ticks.is_multiple_of(PRUNE_EVERY) {
             if let Err(e) = backend::sessions::prune(&shop).await {
                 tracing::warn!(error = %e, "could not prune old sessions");
             }

@@ -34,7 +34,7 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Per-socket buffers. tungstenite's defaults (a 128 KiB read buffer and a 128 KiB write buffer
 /// per connection) are sized for bulk transfer; our frames are under 1 KiB and a browser sends
 /// only pongs and heartbeats, so one instance can hold tens of thousands of sockets in little
-/// memory (BENCHMARKS.md, P3). Frames are written and flushed one at a time.
+/// memory (P3). Frames are written and flushed one at a time.
 const READ_BUFFER: usize = 4 * 1024;
 const WRITE_BUFFER: usize = 0;
 /// Nothing a browser sends us is larger; a bigger message closes the socket instead of being
@@ -45,7 +45,7 @@ pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>, header
     if !crate::security::origin_allowed(&headers) {
         return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
     }
-    let session = match backend::auth::session_token(&headers) {
+    let session = match app::api::cookies::session_token(&headers) {
         Some(token) => backend::sessions::current(&state.shop, &token).await,
         None => Ok(None),
     };
@@ -84,9 +84,8 @@ async fn serve(socket: WebSocket, session: Session, queue: (Subscription, Receiv
     let heard = Arc::new(Heard::new());
     // Two tasks per socket. The writer sleeps on its queue and its ping timer only, so an event
     // wakes it, it writes, and it waits again without touching the read side; this task reads,
-    // which happens every 15 s (pongs and heartbeats), not once per event. With 10,000 staff
-    // sockets, polling the read side and two shared signals on every wake-up was a measurable part
-    // of an event's fan-out (BENCHMARKS.md, P4).
+    // which happens every 15 s (pongs and heartbeats), not once per event: with thousands of
+    // staff sockets, polling the read side on every wake-up would weigh on each fan-out (P4).
     let writer = write_loop(sink, rx, subscription, role, heard.clone(), tracing::Span::current());
     let mut writer = tokio::spawn(writer);
     let writer_ended = loop {

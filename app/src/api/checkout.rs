@@ -1,14 +1,14 @@
 //! Cart cookie updates (for browsers without WASM), the checkout steps and placing the order.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use domain::pricing::PriceQuote;
 use domain::validation::Shipping;
 use domain::views::PlacedOrder;
 
 #[cfg(feature = "ssr")]
-use super::{account::flash, ssr};
+use super::{forms::flash, ssr};
 
 /// Name of the cookie mirroring the browser cart (`id:qty,…`), so server-rendered pages and
 /// plain form posts know the cart too. Readable by scripts: it holds nothing secret.
@@ -23,7 +23,7 @@ pub fn cart_from_request() -> domain::cart::Cart {
 
 #[cfg(feature = "ssr")]
 fn write_cart_cookie(cart: &domain::cart::Cart) {
-    ssr::set_cookie(format!("{CART_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", cart.to_cookie()));
+    ssr::set_cookie(super::cookies::cart(cart.to_cookie()));
 }
 
 /// The cart as the server sees it (from the cookie), for the first render.
@@ -47,12 +47,7 @@ pub async fn add_to_cart(product_id: String, quantity: Option<i64>) -> Result<()
 /// Refuses a product the catalog does not have, and a line beyond its stock.
 #[cfg(feature = "ssr")]
 async fn check_catalog(product_id: &str, quantity: i64) -> Result<(), AppError> {
-    let shop = ssr::shop()?;
-    let catalog = shop.catalog.all(&shop.db).await?;
-    let Some(product) = catalog.iter().find(|p| p.id == product_id) else {
-        return Err(backend::ShopError::Rejected(format!("\"{product_id}\" is not in the catalog.")).into());
-    };
-    domain::cart::check_stock(&product.name, quantity, product.stock).map_err(|m| backend::ShopError::Rejected(m).into())
+    Ok(backend::catalog::check_available(&ssr::shop()?, product_id, quantity).await?)
 }
 
 /// Sets a quantity in the cart cookie; 0 removes the line (the no-WASM path).
@@ -92,9 +87,8 @@ pub async fn check_shipping(
     match domain::validation::validate_shipping(&input) {
         Ok(valid) => {
             if ssr::is_plain_form_post() {
-                let json = serde_json::to_string(&valid).unwrap_or_default();
-                let hex: String = json.bytes().map(|b| format!("{b:02x}")).collect();
-                ssr::set_cookie(format!("{SHIPPING_COOKIE}={hex}; Path=/checkout; HttpOnly; SameSite=Lax; Max-Age=3600"));
+                let json = serde_json::to_vec(&valid).unwrap_or_default();
+                ssr::set_cookie(super::cookies::flash(SHIPPING_COOKIE, &json, "/checkout", cookie::time::Duration::hours(1)));
                 leptos_axum::redirect("/checkout?step=review");
             }
             Ok(valid)
@@ -123,36 +117,13 @@ fn shipping_values(s: &Shipping) -> Vec<(&'static str, String)> {
 /// Shipping details remembered by step 1 of a checkout without WASM.
 #[server(prefix = "/api", endpoint = "saved_shipping")]
 pub async fn saved_shipping() -> Result<Option<Shipping>, AppError> {
-    let Some(hex) = ssr::cookie(SHIPPING_COOKIE) else { return Ok(None) };
-    let bytes: Option<Vec<u8>> = (0..hex.len()).step_by(2).map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
-    Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
+    Ok(ssr::flash_cookie(SHIPPING_COOKIE).and_then(|b| serde_json::from_slice(&b).ok()))
 }
 
-/// What the review step shows: the cart priced with today's database prices.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PriceQuote {
-    pub lines: Vec<domain::pricing::PricedLine>,
-    pub total_cents: i64,
-    /// Problems to fix before ordering (unknown product, not enough stock…).
-    pub problems: Vec<String>,
-}
-
+/// The review step's prices: the cart priced with today's database prices.
 #[server(prefix = "/api", endpoint = "quote")]
 pub async fn quote(cart: String) -> Result<PriceQuote, AppError> {
-    let shop = ssr::shop()?;
-    let lines = match domain::validation::parse_cart_lines(&cart) {
-        Ok(l) => l,
-        Err(msg) => return Ok(PriceQuote { lines: vec![], total_cents: 0, problems: vec![msg] }),
-    };
-    let products = shop.catalog.all(&shop.db).await?;
-    let snapshots: Vec<domain::pricing::ProductSnapshot> = products
-        .iter()
-        .map(|p| domain::pricing::ProductSnapshot { id: p.id.clone(), name: p.name.clone(), price_cents: p.price_cents, stock: p.stock })
-        .collect();
-    Ok(match domain::pricing::price_order(&lines, &snapshots) {
-        Ok(order) => PriceQuote { lines: order.lines, total_cents: order.total_cents, problems: vec![] },
-        Err(problems) => PriceQuote { lines: vec![], total_cents: 0, problems: problems.iter().map(ToString::to_string).collect() },
-    })
+    Ok(backend::catalog::quote(&ssr::shop()?, &cart).await?)
 }
 
 /// Step 3: places the order. Prices and totals come from the database. A request with any
@@ -189,7 +160,7 @@ pub async fn place_order(
         Ok(placed) => {
             if ssr::is_plain_form_post() {
                 write_cart_cookie(&domain::cart::Cart::default());
-                ssr::set_cookie(format!("{SHIPPING_COOKIE}=; Path=/checkout; HttpOnly; SameSite=Lax; Max-Age=0"));
+                ssr::set_cookie(super::cookies::clear_flash(SHIPPING_COOKIE, "/checkout"));
                 leptos_axum::redirect(&format!("/orders/{}?placed=1", placed.order.id));
             }
             Ok(placed)

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-use super::{account::flash, ssr};
+use super::{forms::flash, ssr};
 
 /// One signed-in session, as the account page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,9 +54,7 @@ pub async fn my_account() -> Result<Option<AccountSettings>, AppError> {
 
 #[cfg(feature = "ssr")]
 fn saved(what: &str) {
-    if ssr::is_plain_form_post() {
-        leptos_axum::redirect(&format!("/account?saved={what}"));
-    }
+    ssr::plain_form_goes_to(&format!("/account?saved={what}"));
 }
 
 #[server(prefix = "/api", endpoint = "rename")]
@@ -102,9 +100,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let session = ssr::require_session().await?;
     let ended = backend::sessions::end_all(&ssr::shop()?, &session.user_id, None).await?;
     tracing::info!(user_id = %session.user_id, ended, "signed out everywhere");
-    ssr::set_cookie(backend::auth::clear_session_cookie(ssr::is_https()));
-    if ssr::is_plain_form_post() {
-        leptos_axum::redirect("/login");
-    }
+    ssr::set_cookie(super::cookies::clear_session(ssr::is_https()));
+    ssr::plain_form_goes_to("/login");
     Ok(())
 }

@@ -4,6 +4,9 @@
 pub mod account;
 pub mod catalog;
 pub mod checkout;
+#[cfg(feature = "ssr")]
+pub mod cookies;
+pub mod forms;
 pub mod me;
 pub mod orders;
 pub mod reset;
@@ -15,6 +18,7 @@ pub mod ssr {
     use backend::{Shop, ShopError};
     use leptos::prelude::*;
 
+    use super::cookies;
     use crate::error::AppError;
 
     pub fn shop() -> Result<Shop, AppError> {
@@ -28,7 +32,7 @@ pub mod ssr {
     /// The signed-in user: a live session in the database for the request's cookie, with the
     /// account's role as it is now.
     pub async fn session() -> Result<Option<Session>, AppError> {
-        let Some(token) = request_parts().and_then(|p| backend::auth::session_token(&p.headers)) else { return Ok(None) };
+        let Some(token) = request_parts().and_then(|p| cookies::session_token(&p.headers)) else { return Ok(None) };
         Ok(backend::sessions::current(&shop()?, &token).await?)
     }
 
@@ -48,7 +52,7 @@ pub mod ssr {
     /// Whether cookies must be `Secure`: the request came over https, or the shop runs in
     /// production.
     pub fn is_https() -> bool {
-        use_context::<Shop>().is_some_and(|s| s.auth.secure_cookies) || request_parts().is_some_and(|p| backend::auth::is_https(&p.headers, &p.uri))
+        use_context::<Shop>().is_some_and(|s| s.secure_cookies()) || request_parts().is_some_and(|p| cookies::is_https(&p.headers, &p.uri))
     }
 
     /// True when a plain HTML form posted here (no WASM): answer with a redirect, not data.
@@ -56,15 +60,29 @@ pub mod ssr {
         request_parts().and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html"))).unwrap_or(false)
     }
 
-    pub fn set_cookie(value: String) {
+    /// The success half of the no-WASM form protocol: a plain HTML form that succeeded is
+    /// redirected to `to` (a WASM caller gets the data instead). The failure half is
+    /// `forms::flash::fail`, which remembers the error and the values for the form's page.
+    pub fn plain_form_goes_to(to: &str) {
+        if is_plain_form_post() {
+            leptos_axum::redirect(to);
+        }
+    }
+
+    pub fn set_cookie(cookie: cookie::Cookie<'_>) {
         if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(v) = http::HeaderValue::from_str(&value) {
+            if let Ok(v) = http::HeaderValue::from_str(&cookie.to_string()) {
                 opts.append_header(http::header::SET_COOKIE, v);
             }
         }
     }
 
+    /// A flash cookie of the request, decoded.
+    pub fn flash_cookie(name: &str) -> Option<Vec<u8>> {
+        cookies::read_flash(&request_parts()?.headers, name)
+    }
+
     pub fn cookie(name: &str) -> Option<String> {
-        backend::auth::cookie_value(&request_parts()?.headers, name)
+        cookies::read(&request_parts()?.headers, name)
     }
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-use super::{account::flash, account::urlencode, ssr};
+use super::{account::urlencode, forms::flash, ssr};
 
 /// Mails a reset link if an account has this address. The answer is the same whether or not one
 /// does, so the form tells nobody which addresses have accounts.
@@ -14,9 +14,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     let shop = ssr::shop()?;
     match backend::resets::request(&shop, &email).await {
         Ok(()) => {
-            if ssr::is_plain_form_post() {
-                leptos_axum::redirect("/forgot?sent=1");
-            }
+            ssr::plain_form_goes_to("/forgot?sent=1");
             Ok(())
         }
         Err(e) => Err(flash::fail("forgot", e.into(), &[("email", &email)], "/forgot")),
@@ -36,10 +34,8 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
     let shop = ssr::shop()?;
     match backend::resets::complete(&shop, &token, &password).await {
         Ok(_) => {
-            ssr::set_cookie(backend::auth::clear_session_cookie(ssr::is_https()));
-            if ssr::is_plain_form_post() {
-                leptos_axum::redirect("/login?reset=1");
-            }
+            ssr::set_cookie(super::cookies::clear_session(ssr::is_https()));
+            ssr::plain_form_goes_to("/login?reset=1");
             Ok(())
         }
         Err(e) => Err(flash::fail("reset", e.into(), &[], &format!("/reset?token={}", urlencode(&token)))),

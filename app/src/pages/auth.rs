@@ -9,7 +9,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::account::{safe_next, take_flash, Login, Register};
+use crate::api::account::{safe_next, Login, Register};
+use crate::api::forms::take_flash;
 use crate::components::{ErrorNotice, Field, SuccessNotice};
 use crate::error::AppError;
 

@@ -4,14 +4,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::catalog::list_products;
+use crate::api::checkout::SetCartQuantity;
 use crate::components::{EmptyState, ErrorNotice, Skeleton};
 use crate::state::cart::CartStore;
 use domain::format_cents;
 use domain::views::ProductView;
+use leptos::server_fn::ServerFn;
 
 #[component]
 pub fn CartPage() -> impl IntoView {
-    let products = Resource::new(|| (), |_| list_products(String::new(), String::new()));
+    let products = OnceResource::new(list_products(String::new(), String::new()));
     view! {
         <Title text="Cart" />
         <h1 class="mb-6 text-3xl font-bold tracking-tight">"Your cart"</h1>
@@ -105,7 +107,7 @@ fn CartLineRow(product_id: String, product: Option<ProductView>) -> impl IntoVie
                 <p class="font-medium">{name.clone()}</p>
                 <p class="text-sm text-slate-500">{format_cents(price)}" each"</p>
             </div>
-            <form method="post" action="/api/set_cart_quantity" class="flex items-center gap-2" on:submit=|ev| ev.prevent_default()>
+            <form method="post" action=SetCartQuantity::url() class="flex items-center gap-2" on:submit=|ev| ev.prevent_default()>
                 <input type="hidden" name="product_id" value=product_id.clone() />
                 <label class="sr-only" for=format!("qty-{product_id}")>{format!("Quantity of {name}")}</label>
                 <input
@@ -127,7 +129,7 @@ fn CartLineRow(product_id: String, product: Option<ProductView>) -> impl IntoVie
                 </noscript>
             </form>
             <span class="w-24 text-right font-semibold">{move || format_cents(price * quantity.get())}</span>
-            <form method="post" action="/api/set_cart_quantity" on:submit=move |ev| { ev.prevent_default(); cart.set_quantity(&id_remove, 0); }>
+            <form method="post" action=SetCartQuantity::url() on:submit=move |ev| { ev.prevent_default(); cart.set_quantity(&id_remove, 0); }>
                 <input type="hidden" name="product_id" value=product_id.clone() />
                 <input type="hidden" name="quantity" value="0" />
                 <button type="submit" aria-label=format!("Remove {name} from cart") class="rounded-lg p-2 text-slate-400 hover:bg-slate-100 hover:text-rose-600 dark:hover:bg-slate-800">

@@ -12,13 +12,12 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::account::take_flash;
 use crate::api::checkout::{new_checkout_key, quote, saved_shipping, CheckShipping, PlaceOrder};
+use crate::api::forms::take_flash;
 use crate::components::{ErrorNotice, Field, Skeleton};
 use crate::error::AppError;
-use crate::pages::ToLogin;
+use crate::pages::RequireUser;
 use crate::state::cart::CartStore;
-use crate::CurrentUser;
 use domain::format_cents;
 use domain::validation::Shipping;
 
@@ -30,17 +29,11 @@ enum Step {
 
 #[component]
 pub fn CheckoutPage() -> impl IntoView {
-    let CurrentUser(user) = expect_context::<CurrentUser>();
     view! {
         <Title text="Checkout" />
-        <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(_)) => view! { <Checkout /> }.into_any(),
-                    _ => view! { <ToLogin /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <RequireUser let:_shopper>
+            <Checkout />
+        </RequireUser>
     }
 }
 

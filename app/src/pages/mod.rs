@@ -3,7 +3,7 @@
 //! Every page is rendered on the server. The islands of the cart, orders and staff pages are
 //! lazy (`#[island(lazy)]`): the site builder (`site/`) puts each in its own chunk, which the
 //! browser fetches only on a page that shows it, so the catalog's first load carries none of
-//! them (BENCHMARKS.md, P5). The order page's island is not (see `orders::LiveOrder`).
+//! them (BENCHMARKS.md, P5). The order page's island is not (see `orders::detail::LiveOrder`).
 
 pub mod account;
 pub mod auth;
@@ -19,7 +19,41 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
-use crate::components::EmptyState;
+use crate::components::{EmptyState, ErrorNotice, Skeleton};
+use crate::CurrentUser;
+use domain::views::UserView;
+
+/// The gate of every private page: its content for a signed-in user (`children` gets the user),
+/// else the redirect to sign in and back. With `staff`, a signed-in shopper gets 403 and a
+/// notice instead.
+#[component]
+pub fn RequireUser<F, V>(#[prop(optional)] staff: bool, children: F) -> impl IntoView
+where
+    F: Fn(UserView) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let CurrentUser(user) = expect_context::<CurrentUser>();
+    view! {
+        <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(u)) if u.is_staff || !staff => children(u).into_any(),
+                        Ok(Some(_)) => {
+                            #[cfg(feature = "ssr")]
+                            if let Some(o) = use_context::<leptos_axum::ResponseOptions>() {
+                                o.set_status(http::StatusCode::FORBIDDEN);
+                            }
+                            view! { <ErrorNotice message="This page is for staff only.".to_owned() /> }.into_any()
+                        }
+                        _ => view! { <ToLogin /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
 
 #[component]
 pub fn NotFound() -> impl IntoView {

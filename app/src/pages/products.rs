@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::catalog::{list_categories, list_products};
+use crate::api::checkout::AddToCart;
 use crate::components::{ErrorNotice, Skeleton};
 #[cfg(feature = "hydrate")]
 use crate::state::cart::CartStore;
@@ -14,6 +15,7 @@ use crate::state::cart::CartStore;
 use crate::state::toast::{use_toasts, Tone};
 use domain::format_cents;
 use domain::views::ProductView;
+use leptos::server_fn::ServerFn;
 
 #[component]
 pub fn ProductsPage() -> impl IntoView {
@@ -21,7 +23,7 @@ pub fn ProductsPage() -> impl IntoView {
     let q = move || query.read().get("q").unwrap_or_default();
     let category = move || query.read().get("category").unwrap_or_default();
     let products = Resource::new(move || (q(), category()), |(q, c)| list_products(q, c));
-    let categories = Resource::new(|| (), |_| list_categories());
+    let categories = OnceResource::new(list_categories());
 
     view! {
         <Title text="Products" />
@@ -65,8 +67,7 @@ pub fn ProductsPage() -> impl IntoView {
         </div>
         <Suspense fallback=|| view! { <Skeleton rows=4 /> }>
             // `EitherOf3` rather than `.into_any()`: erasing a view's type first converts it to
-            // an owned copy, which for the grid meant a heap copy of every attribute of every
-            // card on each render (BENCHMARKS.md, P6).
+            // an owned copy, a heap copy of every attribute of every card on each render (P6).
             {move || Suspend::new(async move {
                 match products.await {
                     Ok(list) if list.is_empty() => EitherOf3::A(view! {
@@ -99,8 +100,7 @@ fn ProductCard(product: ProductView) -> impl IntoView {
     };
     let card_id = id.clone();
     // The card's looks are named classes (`style/tailwind.css`, "product card"), not utility
-    // lists: the grid repeats them 100 times, and 1 KB of class names per card was half of the
-    // page's HTML and of the server's time rendering it (BENCHMARKS.md, P6).
+    // lists: the grid repeats them for every product, in the HTML and in the render (P6).
     view! {
         <li data-testid="product-card" data-product-id=card_id class="product-card">
             <img src=image alt=name.clone() width="400" height="300" loading="lazy" decoding="async" class="product-card-img" />
@@ -130,7 +130,7 @@ fn AddToCartForm(id: String, name: String, stock: i64) -> impl IntoView {
     let label = format!("Add {name} to cart");
     let product_id = id.clone();
     view! {
-        <form method="post" action="/api/add_to_cart" data-add-to-cart=id data-name=name data-stock=stock>
+        <form method="post" action=AddToCart::url() data-add-to-cart=id data-name=name data-stock=stock>
             <input type="hidden" name="product_id" value=product_id />
             <button type="submit" aria-label=label disabled=out_of_stock class="add-to-cart">
                 {if out_of_stock { "Sold out" } else { "Add to cart" }}
@@ -142,8 +142,7 @@ fn AddToCartForm(id: String, name: String, stock: i64) -> impl IntoView {
 /// Every "Add to cart" form of the page, hydrated: a submit becomes an update of the browser's
 /// cart with a toast, and more than the stock shown is refused. One island for the whole grid,
 /// listening to the forms' submit events, rather than one island per card: each island costs
-/// the server a wrapper and its props as JSON, which was 0.2 ms of the catalog's render with 100
-/// products (BENCHMARKS.md, P6).
+/// the server a wrapper and its props as JSON on every render (P6).
 #[island]
 fn AddToCartForms() -> impl IntoView {
     crate::state::page::scoped();

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::account::take_flash;
+use crate::api::forms::take_flash;
 use crate::api::reset::{reset_link_usable, RequestPasswordReset, ResetPassword};
 use crate::components::{ErrorNotice, Field, SuccessNotice};
 use crate::error::AppError;

@@ -4,41 +4,29 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::orders::{list_orders, staff_overview, Overview};
+use crate::api::orders::{list_orders, staff_overview};
 use crate::components::{ErrorNotice, LiveHeading, Skeleton};
 use crate::error::AppError;
 use crate::pages::orders::{follow_live, LiveOrders, OrderCard};
-use crate::pages::ToLogin;
+use crate::pages::{RequireUser, ToLogin};
 use crate::state::live::{Live, LiveMsg};
-use crate::CurrentUser;
 use domain::format_cents;
-use domain::views::OrderSummary;
+use domain::views::{OrderSummary, StaffOverview};
 
 #[component]
 pub fn StaffPage() -> impl IntoView {
-    let CurrentUser(user) = expect_context::<CurrentUser>();
     view! {
         <Title text="Staff dashboard" />
-        <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(u)) if u.is_staff => view! { <Dashboard /> }.into_any(),
-                    Ok(Some(_)) => {
-                        #[cfg(feature = "ssr")]
-                        if let Some(o) = use_context::<leptos_axum::ResponseOptions>() { o.set_status(http::StatusCode::FORBIDDEN); }
-                        view! { <ErrorNotice message="This page is for staff only.".to_owned() /> }.into_any()
-                    }
-                    _ => view! { <ToLogin /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <RequireUser staff=true let:_staff>
+            <Dashboard />
+        </RequireUser>
     }
 }
 
 #[component]
 fn Dashboard() -> impl IntoView {
-    let orders = Resource::new(|| (), |_| list_orders(None, Some(1), Some(true)));
-    let overview = Resource::new(|| (), |_| staff_overview());
+    let orders = OnceResource::new(list_orders(None, Some(1), Some(true)));
+    let overview = OnceResource::new(staff_overview());
     view! {
         <LiveHeading title="Staff dashboard" />
         <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
@@ -55,7 +43,7 @@ fn Dashboard() -> impl IntoView {
 
 /// Today's figures, the chart, low stock and the live order feed, all following events.
 #[island(lazy)]
-fn StaffDashboard(orders: Vec<OrderSummary>, overview: Overview) -> impl IntoView {
+fn StaffDashboard(orders: Vec<OrderSummary>, overview: StaffOverview) -> impl IntoView {
     crate::state::page::scoped();
     let overview = RwSignal::new(overview);
     let refresh_overview = move || {

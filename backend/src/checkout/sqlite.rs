@@ -2,11 +2,9 @@
 //! transaction from `BEGIN IMMEDIATE` to `COMMIT` without a hand-off in between.
 //!
 //! Why it exists: SQLite has one writer at a time, so there the checkout transaction is the
-//! serial part of the whole shop (BENCHMARKS.md, P2). Run through sqlx, a checkout was two round
-//! trips to sqlx's connection thread and then a hand-over of the write gate to the next buyer's
-//! task: four or five thread wake-ups per order, during which every other buyer waited (the
-//! machine sat half idle at the limit). Here a buyer's task queues a job and waits for the
-//! answer; the thread runs the job's statements back to back (prepared once, cached), answers,
+//! serial part of the whole shop (P2). Through sqlx's connection thread, each checkout would cost
+//! several thread wake-ups and a hand-over of the write gate, during which every other buyer
+//! waits. Here a buyer's task queues a job and waits for the answer; the thread runs the job's statements back to back (prepared once, cached), answers,
 //! and goes straight on to the jobs queued meanwhile, holding the write gate across up to
 //! [`JOBS_PER_GATE`] of them so that the shop's other writers (status changes, the outbox relay,
 //! sign-ups) still get their turn between.
@@ -16,7 +14,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::Duration;
 
 use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use sea_orm::sea_query::{self, Query};
@@ -24,7 +21,7 @@ use sea_orm::{DbBackend, QueryTrait, Statement};
 use tokio::sync::oneshot;
 
 use super::{snapshot, take_stock, OrderWrites};
-use crate::db::WriteGate;
+use crate::db::{WriteGate, SQLITE_BUSY_TIMEOUT, SQLITE_PRAGMAS};
 use crate::entities::product;
 use crate::ShopError;
 use domain::cart::CartLine;
@@ -32,9 +29,6 @@ use domain::validation::Shipping;
 
 /// How many queued checkouts the thread runs before it lets the other writers through the gate.
 const JOBS_PER_GATE: usize = 32;
-/// As for the pool's connections (`db.rs`): a write that finds the database locked (by another
-/// process, say) waits this long before it fails.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What one checkout asks the thread to write.
 pub(super) struct Job {
@@ -103,11 +97,10 @@ fn connection<'a>(conn: &'a mut Option<Connection>, path: &Path) -> Result<&'a m
 
 fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    // The settings of the pool's connections (`db.rs`); WAL is a property of the file, the
-    // others are per connection.
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
+    for (name, value) in SQLITE_PRAGMAS {
+        conn.pragma_update(None, name, value)?;
+    }
     conn.set_prepared_statement_cache_capacity(32);
     Ok(conn)
 }
@@ -123,7 +116,8 @@ fn checkout(conn: &mut Connection, job: &Job) -> Result<Option<OrderWrites>, Sho
         let taken = txn
             .prepare_cached(&sql)
             .and_then(|mut s| {
-                s.query_row(params_from_iter(bind(values)?), |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i32>(2)?))).optional()
+                s.query_row(params_from_iter(bind(values)?), |r| Ok((r.get::<_, String>("name")?, r.get::<_, i64>("price_cents")?, r.get::<_, i32>("stock")?)))
+                    .optional()
             })
             .map_err(db_error)?;
         let Some((name, price_cents, stock)) = taken else {
@@ -139,8 +133,9 @@ fn checkout(conn: &mut Connection, job: &Job) -> Result<Option<OrderWrites>, Sho
     Ok(Some(writes))
 }
 
-/// sea-query's values as SQLite's. The checkout binds text and integers only; anything else is
-/// refused rather than guessed.
+/// sea-query's values as SQLite's: every scalar type (integers and booleans as integers, floats,
+/// text, bytes). Anything else (JSON, dates, arrays: nothing the checkout writes) is refused with
+/// the value's type named, never guessed.
 fn bind(values: Option<sea_query::Values>) -> rusqlite::Result<Vec<rusqlite::types::Value>> {
     use rusqlite::types::Value as Sql;
     use sea_query::Value as V;
@@ -161,14 +156,26 @@ fn bind(values: Option<sea_query::Values>) -> rusqlite::Result<Vec<rusqlite::typ
                 V::TinyUnsigned(i) => int(i),
                 V::SmallUnsigned(i) => int(i),
                 V::Unsigned(i) => int(i),
+                V::Float(f) => f.map_or(Sql::Null, |f| Sql::Real(f.into())),
+                V::Double(f) => f.map_or(Sql::Null, Sql::Real),
+                V::Char(c) => c.map_or(Sql::Null, |c| Sql::Text(c.to_string())),
                 V::String(s) => s.map_or(Sql::Null, |s| Sql::Text(*s)),
+                V::Bytes(b) => b.map_or(Sql::Null, |b| Sql::Blob(*b)),
                 other => return Err(rusqlite::Error::ToSqlConversionFailure(format!("no SQLite binding for {other:?}").into())),
             })
         })
         .collect()
 }
 
+/// As `From<DbErr>` does for the pool: a unique index's refusal, told by SQLite's extended
+/// error code, is a [`ShopError::Duplicate`]; anything else is internal.
 fn db_error(e: rusqlite::Error) -> ShopError {
+    use rusqlite::ffi::{SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE};
+    if let rusqlite::Error::SqliteFailure(f, _) = &e {
+        if f.extended_code == SQLITE_CONSTRAINT_UNIQUE || f.extended_code == SQLITE_CONSTRAINT_PRIMARYKEY {
+            return ShopError::Duplicate(e.to_string());
+        }
+    }
     tracing::error!(error = %e, "database error");
     ShopError::Internal(e.to_string())
 }
@@ -199,15 +206,7 @@ mod tests {
     }
 
     fn shipping() -> Shipping {
-        Shipping {
-            first_name: "Ada".into(),
-            last_name: "Lovelace".into(),
-            email: "ada@example.com".into(),
-            address: "12 Analytical Way".into(),
-            city: "New York".into(),
-            state: "NY".into(),
-            zip: "10001".into(),
-        }
+        domain::fixtures::shipping()
     }
 
     fn line(product_id: &str, quantity: i64) -> CartLine {
@@ -231,14 +230,17 @@ mod tests {
     #[tokio::test]
     async fn a_refused_line_rolls_back_the_whole_checkout_and_the_writer_goes_on() {
         let (db, writer, buyer) = setup().await;
+        let mouse = stock_of(&db, "glide-mouse").await;
         let mug = stock_of(&db, "ridge-mug").await;
-        let too_many = stock_of(&db, "glide-mouse").await + 1;
-        let mut lines = vec![line("ridge-mug", 1), line("glide-mouse", too_many)];
+        // Lines are taken in product order: the mouse's unit is taken before the mug is refused.
+        let mut lines = vec![line("ridge-mug", mug + 1), line("glide-mouse", 1)];
         lines.sort_by(|a, b| a.product_id.cmp(&b.product_id));
+        assert_eq!(lines[1].product_id, "ridge-mug", "the refused line must come second");
 
         let refused = writer.write(&buyer, &shipping(), &lines, "key-refused-0001").await.unwrap();
         assert!(refused.is_none(), "not enough stock for the second line");
-        assert_eq!(stock_of(&db, "ridge-mug").await, mug, "the first line's stock was given back");
+        assert_eq!(stock_of(&db, "glide-mouse").await, mouse, "the first line's unit was given back");
+        assert_eq!(stock_of(&db, "ridge-mug").await, mug);
 
         let placed = writer.write(&buyer, &shipping(), &[line("ridge-mug", 2)], "key-placed-00001").await.unwrap().expect("placed");
         assert_eq!(placed.order.total_cents, placed.views.iter().map(|v| v.line_total_cents).sum::<i64>());
@@ -255,6 +257,23 @@ mod tests {
         assert_eq!(outbox.try_get::<i64>("", "n").unwrap(), 1, "the event is written with the order");
     }
 
+    #[test]
+    fn every_scalar_binds_and_other_values_are_refused() {
+        use rusqlite::types::Value as Sql;
+        use sea_query::Value as V;
+        let values = sea_query::Values(vec![
+            V::Bool(Some(true)),
+            V::Int(Some(-3)),
+            V::BigInt(None),
+            V::Double(Some(1.5)),
+            V::String(Some(Box::new("x".into()))),
+            V::Bytes(Some(Box::new(vec![1, 2]))),
+        ]);
+        let bound = bind(Some(values)).unwrap();
+        assert_eq!(bound, vec![Sql::Integer(1), Sql::Integer(-3), Sql::Null, Sql::Real(1.5), Sql::Text("x".into()), Sql::Blob(vec![1, 2])]);
+        assert!(bind(Some(sea_query::Values(vec![V::BigUnsigned(Some(u64::MAX))]))).is_err(), "a u64 does not fit SQLite's integer");
+    }
+
     /// The same form twice: the unique index refuses the second, and the error says so (the
     /// caller then answers with the first order).
     #[tokio::test]
@@ -264,7 +283,7 @@ mod tests {
         writer.write(&buyer, &shipping(), &[line("ridge-mug", 1)], "key-repeated-001").await.unwrap().expect("placed");
         let again = writer.write(&buyer, &shipping(), &[line("ridge-mug", 1)], "key-repeated-001").await;
         match again {
-            Err(ShopError::Internal(msg)) => assert!(msg.to_lowercase().contains("unique"), "{msg}"),
+            Err(ShopError::Duplicate(_)) => {}
             other => panic!("expected a unique violation, got {:?}", other.map(|w| w.map(|w| w.order.id))),
         }
         assert_eq!(stock_of(&db, "ridge-mug").await, mug - 1, "the repeat took no stock");
@@ -278,7 +297,7 @@ mod tests {
         let mug = stock_of(&db, "ridge-mug").await;
         let (address, cart) = (shipping(), [line("ridge-mug", 1)]);
         let gone = writer.write(&buyer, &address, &cart, "key-dropped-0001");
-        drop(tokio::time::timeout(Duration::from_nanos(1), gone).await);
+        drop(tokio::time::timeout(std::time::Duration::from_nanos(1), gone).await);
         writer.write(&buyer, &shipping(), &[line("ridge-mug", 1)], "key-after-000001").await.unwrap().expect("placed");
         assert_eq!(stock_of(&db, "ridge-mug").await, mug - 2);
     }

@@ -49,7 +49,7 @@ fn an_admin_email_without_its_password_is_refused_at_start_up() {
         "DATA_DIR" => Some(common::temp_dir("cfg").display().to_string()),
         _ => None,
     };
-    let e = server::Config::from_lookup(&env).err().expect("ADMIN_EMAIL alone must be refused");
+    let e = server::Config::from_lookup(&env).expect_err("ADMIN_EMAIL alone must be refused");
     assert_eq!(e.var, "ADMIN_PASSWORD");
 }
 

@@ -54,6 +54,35 @@ async fn transitions_versions_and_cancel_restoring_stock() {
     app.app.shutdown().await;
 }
 
+/// Two staff move the same order from the same version at the same moment: exactly one change
+/// is made (one history row, one event); the other is told the order changed meanwhile.
+async fn two_staff_at_once_exactly_one_wins(db: Db) {
+    let broker = start_broker().await;
+    let app = TestApp::spawn(db, &broker).await;
+    let shopper = app.registered("race@example.com").await;
+    let (one, two) = (app.staff().await, app.staff().await);
+    let backpacks = app.stock_of("summit-backpack").await;
+    let mut cancelled = 0;
+    for round in 0..8 {
+        let id = shopper.checkout("summit-backpack:1", &new_key()).await.body["order"]["id"].as_str().unwrap().to_owned();
+        let (process, cancel) =
+            ([("id", id.as_str()), ("status", "PROCESSING"), ("version", "1")], [("id", id.as_str()), ("status", "CANCELLED"), ("version", "1")]);
+        let (a, b) = tokio::join!(one.call("change_status", &process), two.call("change_status", &cancel));
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "round {round}: {} / {}", a.text, b.text);
+        let loser = if a.status == 409 { &a } else { &b };
+        assert!(loser.text.contains("changed meanwhile"), "{}", loser.text);
+        cancelled += usize::from(b.status == 200);
+        let detail = shopper.call("order", &[("id", &id)]).await;
+        assert_eq!(detail.body["order"]["version"], 2, "{}", detail.text);
+        assert_eq!(detail.body["history"].as_array().unwrap().len(), 2, "one change recorded: {}", detail.text);
+    }
+    assert_eq!(app.count("outbox").await, 16, "one event per order and one per change");
+    assert_eq!(app.stock_of("summit-backpack").await, backpacks - 8 + cancelled as i64, "a cancel gives back exactly its unit");
+    app.app.shutdown().await;
+}
+
 #[tokio::test]
 async fn an_undecodable_record_is_skipped_and_counted() {
     let broker = start_broker().await;
@@ -133,3 +162,5 @@ async fn a_forged_event_reaches_nobody() {
     assert_eq!(got["event"]["order_id"], placed.body["order"]["id"]);
     app.app.shutdown().await;
 }
+
+crate::on_both_databases!(two_staff_at_once_exactly_one_wins);

@@ -42,19 +42,14 @@ async fn an_order_reaches_its_owner_and_staff_but_no_other_shopper() {
     assert_eq!(change["event"]["type"], "order.status_changed");
     assert_eq!(change["event"]["status"], "PROCESSING");
     assert_eq!(change["event"]["order_version"], 2);
+    assert_eq!(staff_ws.next_json(Duration::from_secs(2)).await.expect("staff see the change")["event"]["status"], "PROCESSING");
+    assert!(bob_ws.next_json(Duration::from_millis(800)).await.is_none(), "bob must not receive alice's status change");
 
     // The relay counts a batch once it has marked it published, which can be after the consumer
     // (nudged at the broker's acknowledgement) already delivered it: wait for the counter.
-    let mut metrics = String::new();
-    for _ in 0..50 {
-        metrics = crate::common::metrics(&app.base).await;
-        if metrics.contains("shop_events_produced_total 2") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(metrics.contains("shop_events_produced_total 2"), "{metrics}");
-    assert!(metrics.contains("shop_events_consumed_total 2"), "{metrics}");
+    common::wait_for_metric(&app.base, "shop_events_produced_total 2", Duration::from_secs(3)).await;
+    let metrics = common::metrics(&app.base).await;
+    assert!(metrics.lines().any(|l| l == "shop_events_consumed_total 2"), "{metrics}");
     app.app.shutdown().await;
 }
 
@@ -142,7 +137,7 @@ async fn no_event_is_lost_while_the_broker_is_down() {
     let seen = ws.collect_orders(20, Duration::from_secs(30)).await;
     let missing: Vec<_> = ids.difference(&seen).collect();
     assert!(missing.is_empty(), "events never delivered: {missing:?}");
-    assert_eq!(backend::outbox::backlog(&app.app.shop).await.unwrap(), 0);
+    common::wait_for_empty_outbox(&app).await;
     app.app.shutdown().await;
 }
 
@@ -170,11 +165,19 @@ async fn two_instances_share_postgres_and_the_broker() {
     assert_eq!(staff_ws_a.next_json(Duration::from_secs(3)).await.expect("staff on A")["event"]["order_id"], id);
 
     // Both relays running against one outbox: every row published exactly once each round.
+    let mut ids = vec![id.to_owned()];
     for _ in 0..10 {
-        assert_eq!(on_a.checkout("glide-mouse:1", &new_key()).await.status, 200);
+        let r = on_a.checkout("glide-mouse:1", &new_key()).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        ids.push(r.body["order"]["id"].as_str().unwrap().to_owned());
     }
     let seen = ws_b.collect_orders(10, Duration::from_secs(10)).await;
     assert_eq!(seen.len(), 10);
+    common::wait_for_empty_outbox(&a).await;
+    let mut on_topic: Vec<String> = common::orders_created_on_topic(&[broker.addr.to_string()]).await.into_iter().filter(|o| ids.contains(o)).collect();
+    on_topic.sort();
+    ids.sort();
+    assert_eq!(on_topic, ids, "each order's event on the topic once");
     a.app.shutdown().await;
     b.app.shutdown().await;
 }

@@ -3,20 +3,17 @@
 //! never collides with a test run. Nothing here is skipped: without Tansu or PostgreSQL the
 //! tests fail and say why.
 
-#![allow(dead_code)]
-
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
-use reqwest::cookie::{CookieStore, Jar};
 use sea_orm::{ConnectionTrait, Database};
 use server::broker::EmbeddedBroker;
 use server::config::{Broker, Config};
 use server::RunningApp;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::Message;
+
+mod client;
+pub use client::{checkout_form, new_key, ws_refusal, Shopper};
 
 pub const PG_ADMIN_URL: &str = "postgres://root@127.0.0.1:5432/postgres";
 
@@ -36,6 +33,33 @@ pub async fn start_broker() -> Arc<EmbeddedBroker> {
         .unwrap_or_else(|e| panic!("these tests need the Tansu broker: {e}. Run scripts/test.sh, which installs it."));
     let addr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     EmbeddedBroker::start(&tansu, addr, &temp_dir("broker")).await.unwrap_or_else(|e| panic!("starting Tansu failed: {e}"))
+}
+
+/// The order id of every `order.created` record on the topic, read from the beginning of every
+/// partition, in log order and with any duplicates.
+pub async fn orders_created_on_topic(brokers: &[String]) -> Vec<String> {
+    use rskafka::client::partition::OffsetAt;
+    let client = server::kafka::connect(brokers).await.unwrap();
+    let mut ids = Vec::new();
+    for pc in server::kafka::partition_clients(&client, "order-events", 3).await.unwrap() {
+        let end = pc.get_offset(OffsetAt::Latest).await.unwrap();
+        let mut offset = pc.get_offset(OffsetAt::Earliest).await.unwrap();
+        while offset < end {
+            let (records, _) = pc.fetch_records(offset, 1..10_000_000, 100).await.unwrap();
+            if records.is_empty() {
+                break;
+            }
+            for r in records {
+                offset = offset.max(r.offset + 1);
+                if let Some(e) = r.record.value.as_deref().and_then(|v| domain::OrderEvent::from_json(v).ok()) {
+                    if e.kind == domain::EventType::OrderCreated {
+                        ids.push(e.order_id);
+                    }
+                }
+            }
+        }
+    }
+    ids
 }
 
 /// A new, empty PostgreSQL database; fails the test with a clear message if PostgreSQL is down.
@@ -97,15 +121,25 @@ pub async fn wait_for_metric(base: &str, line: &str, wait: Duration) {
     }
 }
 
+/// Waits up to 5 s for the relay to mark every outbox row published (it does so after the
+/// broker's acknowledgement, which may come after a socket already got the event).
+pub async fn wait_for_empty_outbox(app: &TestApp) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let backlog = backend::outbox::backlog(&app.app.shop).await.unwrap();
+        if backlog == 0 {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{backlog} outbox rows still unpublished after 5 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The staff account every test app is configured with.
 pub const STAFF_EMAIL: &str = "staff@example.test";
 pub const STAFF_PASSWORD: &str = "staff-password-123";
 
-pub async fn config(db: &Db, broker: &EmbeddedBroker) -> Config {
-    config_with(db, broker, &[]).await
-}
-
-/// [`config`] with some variables set otherwise (`extra` wins).
+/// The test apps' configuration, with some variables set otherwise (`extra` wins).
 pub async fn config_with(db: &Db, broker: &EmbeddedBroker, extra: &[(&str, &str)]) -> Config {
     let data = temp_dir("app");
     let database_url = match db {
@@ -134,6 +168,18 @@ pub async fn config_with(db: &Db, broker: &EmbeddedBroker, extra: &[(&str, &str)
     config
 }
 
+/// With `TEST_LOG=1` the servers' logs are printed (`RUST_LOG` filters them, `info` by default);
+/// without, they stay quiet so that a failing test's own message is what one reads.
+fn init_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
+    });
+}
+
 pub struct TestApp {
     pub app: RunningApp,
     pub base: String,
@@ -146,6 +192,7 @@ impl TestApp {
 
     /// A test app with some configuration variables set otherwise.
     pub async fn spawn_with(db: Db, broker: &EmbeddedBroker, extra: &[(&str, &str)]) -> TestApp {
+        init_logs();
         let app = server::spawn(config_with(&db, broker, extra).await).await.unwrap_or_else(|e| panic!("server failed to start: {e}"));
         let base = format!("http://{}", app.addr);
         let t = TestApp { app, base };
@@ -196,166 +243,30 @@ impl TestApp {
         (s, id)
     }
 
-    pub async fn stock_of(&self, product: &str) -> i64 {
-        let p = self.app.shop.catalog.all(&self.app.shop.db).await.unwrap();
-        p.iter().find(|p| p.id == product).unwrap().stock
-    }
-
     pub async fn set_stock(&self, product: &str, stock: i64) {
-        self.app.shop.db.execute_unprepared(&format!("UPDATE products SET stock = {stock} WHERE id = '{product}'")).await.unwrap();
-        self.app.shop.catalog.invalidate();
+        self.app.shop.db().execute_unprepared(&format!("UPDATE products SET stock = {stock} WHERE id = '{product}'")).await.unwrap();
+        self.app.shop.catalog().invalidate();
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        let row = self
-            .app
-            .shop
-            .db
-            .query_one(sea_orm::Statement::from_string(self.app.shop.db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
-            .await
-            .unwrap()
-            .unwrap();
+        self.scalar(&format!("SELECT COUNT(*) AS n FROM {table}")).await
+    }
+
+    /// Units in stock over every product, read from the database (not the catalog's cache).
+    pub async fn total_stock(&self) -> i64 {
+        self.scalar("SELECT CAST(COALESCE(SUM(stock), 0) AS BIGINT) AS n FROM products").await
+    }
+
+    /// Units in stock of one product, read from the database.
+    pub async fn stock_of(&self, product: &str) -> i64 {
+        self.scalar(&format!("SELECT CAST(stock AS BIGINT) AS n FROM products WHERE id = '{product}'")).await
+    }
+
+    /// The integer column `n` of the one row `sql` returns.
+    async fn scalar(&self, sql: &str) -> i64 {
+        let db = self.app.shop.db();
+        let row =
+            db.query_one(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_owned())).await.unwrap().unwrap_or_else(|| panic!("no row: {sql}"));
         row.try_get::<i64>("", "n").unwrap()
-    }
-}
-
-#[derive(Clone)]
-pub struct Shopper {
-    pub http: reqwest::Client,
-    pub jar: Arc<Jar>,
-    pub base: String,
-}
-
-pub struct Reply {
-    pub status: u16,
-    pub body: serde_json::Value,
-    pub text: String,
-}
-
-impl Shopper {
-    /// A browser with its own cookie jar, pointed at `base`.
-    pub fn new(base: &str) -> Shopper {
-        let jar = Arc::new(Jar::default());
-        let http = reqwest::Client::builder().cookie_provider(jar.clone()).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Shopper { http, jar, base: base.to_owned() }
-    }
-
-    /// Calls a server function the way a browser with WASM does (form-encoded, JSON back);
-    /// None when the request failed (a server that is down, or was killed mid-request).
-    pub async fn try_call(&self, name: &str, form: &[(&str, &str)]) -> Option<Reply> {
-        let r = self.http.post(format!("{}/api/{name}", self.base)).form(form).send().await.ok()?;
-        let status = r.status().as_u16();
-        let text = r.text().await.ok()?;
-        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-        Some(Reply { status, body, text })
-    }
-
-    /// [`Shopper::try_call`] against a server that must be up.
-    pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> Reply {
-        self.try_call(name, form).await.unwrap_or_else(|| panic!("calling {name}: no answer from {}", self.base))
-    }
-
-    /// A checkout that may meet a dead server: None when the connection failed.
-    pub async fn try_checkout(&self, cart: &str, key: &str) -> Option<Reply> {
-        self.try_call("place_order", &checkout_form(cart, key)).await
-    }
-
-    pub async fn register(&self, email: &str) -> Reply {
-        let r = self.call("register", &[("name", "Test Shopper"), ("email", email), ("password", "correct-horse-battery")]).await;
-        assert_eq!(r.status, 200, "register {email}: {}", r.text);
-        r
-    }
-
-    pub async fn checkout(&self, cart: &str, key: &str) -> Reply {
-        self.call("place_order", &checkout_form(cart, key)).await
-    }
-
-    pub fn cookie_header(&self) -> Option<String> {
-        self.jar.cookies(&self.base.parse().unwrap()).map(|h| h.to_str().unwrap().to_owned())
-    }
-
-    pub async fn socket(&self) -> Socket {
-        let url = self.base.replace("http://", "ws://") + "/ws";
-        let mut req = url.into_client_request().unwrap();
-        if let Some(c) = self.cookie_header() {
-            req.headers_mut().insert("cookie", c.parse().unwrap());
-        }
-        let (ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket upgrade");
-        let mut s = Socket { ws };
-        let hello = s.next_json(Duration::from_secs(2)).await.expect("hello");
-        assert_eq!(hello["kind"], "hello");
-        s
-    }
-}
-
-/// Tries a `/ws` upgrade with this `Cookie` header: the HTTP status it was refused with, or
-/// `None` when the socket opened (it is closed again at once).
-pub async fn ws_refusal(base: &str, cookie: &str) -> Option<u16> {
-    let mut req = (base.replace("http://", "ws://") + "/ws").into_client_request().unwrap();
-    req.headers_mut().insert("cookie", cookie.parse().unwrap());
-    match tokio_tungstenite::connect_async(req).await {
-        Ok(_) => None,
-        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Some(resp.status().as_u16()),
-        Err(e) => panic!("/ws upgrade failed without an HTTP answer: {e}"),
-    }
-}
-
-/// Valid shipping details, as the checkout form sends them.
-pub const SHIPPING: [(&str, &str); 7] = [
-    ("first_name", "Ada"),
-    ("last_name", "Lovelace"),
-    ("email", "ada@example.com"),
-    ("address", "12 Analytical Way"),
-    ("city", "New York"),
-    ("state", "NY"),
-    ("zip", "10001"),
-];
-
-/// A whole checkout form: [`SHIPPING`], the cart and the idempotency key.
-pub fn checkout_form<'a>(cart: &'a str, key: &'a str) -> Vec<(&'a str, &'a str)> {
-    let mut form = SHIPPING.to_vec();
-    form.push(("cart", cart));
-    form.push(("idempotency_key", key));
-    form
-}
-
-pub fn new_key() -> String {
-    ulid::Ulid::new().to_string()
-}
-
-pub struct Socket {
-    pub ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
-}
-
-impl Socket {
-    /// The next JSON text frame within `wait` (heartbeats skipped), or None.
-    pub async fn next_json(&mut self, wait: Duration) -> Option<serde_json::Value> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            let msg = tokio::time::timeout_at(deadline, self.ws.next()).await.ok()??.ok()?;
-            if let Message::Text(t) = msg {
-                let v: serde_json::Value = serde_json::from_str(t.as_str()).unwrap();
-                if v["kind"] != "heartbeat" {
-                    return Some(v);
-                }
-            }
-        }
-    }
-
-    /// Collects order events until `n` distinct order ids were seen or `wait` passed.
-    pub async fn collect_orders(&mut self, n: usize, wait: Duration) -> std::collections::HashSet<String> {
-        let deadline = tokio::time::Instant::now() + wait;
-        let mut seen = std::collections::HashSet::new();
-        while seen.len() < n {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match self.next_json(left).await {
-                Some(v) if v["kind"] == "event" => {
-                    seen.insert(v["event"]["order_id"].as_str().unwrap().to_owned());
-                }
-                Some(_) => {}
-                None => break,
-            }
-        }
-        seen
     }
 }
