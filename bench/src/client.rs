@@ -1,6 +1,6 @@
 //! What a shopper's or staff browser does, reduced to what the benchmark needs: sign up or in
 //! (keeping the session cookie), check out through the real server-function endpoint, and open
-//! `/ws` sockets. Sockets bind to many loopback source addresses (127.0.0.2, .3, …) so that
+//! `/ws` sockets or `/events` streams. Connections bind to many loopback source addresses (127.0.0.2, .3, …) so that
 //! tens of thousands of them never run out of ephemeral ports.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -94,13 +94,18 @@ static NEXT_SOURCE: AtomicUsize = AtomicUsize::new(0);
 /// Loopback source addresses used round-robin (each has its own ~28k ephemeral ports).
 const SOURCES: usize = 32;
 
-pub async fn open_socket(addr: SocketAddr, user: &User) -> Result<Socket, String> {
+async fn connect(addr: SocketAddr) -> Result<tokio::net::TcpStream, String> {
     let n = NEXT_SOURCE.fetch_add(1, Ordering::Relaxed) % SOURCES;
     let source = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 1, 1 + n as u8)), 0);
     let tcp = TcpSocket::new_v4().map_err(|e| e.to_string())?;
     tcp.bind(source).map_err(|e| format!("bind {source}: {e}"))?;
     let stream = tcp.connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
     stream.set_nodelay(true).ok();
+    Ok(stream)
+}
+
+pub async fn open_socket(addr: SocketAddr, user: &User) -> Result<Socket, String> {
+    let stream = connect(addr).await?;
     let mut req = format!("ws://{addr}/ws").into_client_request().map_err(|e| e.to_string())?;
     req.headers_mut().insert("cookie", user.cookie.parse().map_err(|_| "cookie header")?);
     // Small buffers: the benchmark holds up to 20,000 of these itself.
@@ -110,6 +115,42 @@ pub async fn open_socket(addr: SocketAddr, user: &User) -> Result<Socket, String
         Ok(Some(Ok(Message::Text(t)))) if t.as_str().contains("\"hello\"") => Ok(ws),
         other => Err(format!("expected hello, got {other:?}")),
     }
+}
+
+/// Opens a `/events` stream (Server-Sent Events) as a browser's `EventSource` does and reads
+/// it up to its hello; the stream is then read as plain bytes (`readers.rs`).
+pub async fn open_stream(addr: SocketAddr, user: &User) -> Result<std::net::TcpStream, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = connect(addr).await?;
+    let request = format!("GET /events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nCookie: {}\r\n\r\n", user.cookie);
+    stream.write_all(request.as_bytes()).await.map_err(|e| format!("request: {e}"))?;
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 1024];
+    let read_hello = async {
+        loop {
+            let n = stream.read(&mut chunk).await.map_err(|e| format!("read: {e}"))?;
+            if n == 0 {
+                return Err(format!("closed before its hello: {}", String::from_utf8_lossy(&head)));
+            }
+            head.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&head);
+            if !text.starts_with("HTTP/1.1 200") && text.contains("\r\n") {
+                return Err(format!("refused: {}", text.lines().next().unwrap_or_default()));
+            }
+            if text.contains("\"hello\"") && text.ends_with("\n\n\r\n") {
+                return Ok(());
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read_hello).await.map_err(|_| "no hello within 10 s".to_owned())??;
+    stream.into_std().map_err(|e| e.to_string())
+}
+
+/// Opens `n` streams for `users` (round-robin), `parallel` at a time.
+pub async fn open_streams(addr: SocketAddr, users: &[User], n: usize, parallel: usize) -> Result<Vec<std::net::TcpStream>, String> {
+    let results: Vec<Result<std::net::TcpStream, String>> =
+        futures::stream::iter(0..n).map(|i| open_stream(addr, &users[i % users.len()])).buffer_unordered(parallel).collect().await;
+    results.into_iter().collect()
 }
 
 /// Opens `n` sockets for `users` (round-robin), `parallel` handshakes at a time.

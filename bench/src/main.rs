@@ -7,7 +7,7 @@
 //! ```
 //!
 //! The server runs as a child process (its own data directory, SQLite file and Tansu broker on
-//! free loopback ports); this process is the load: HTTP checkouts and WebSocket clients, all on
+//! free loopback ports); this process is the load: HTTP checkouts and live clients, all on
 //! 127.0.0.0/8. Everything shares the machine's cores with the server, as it would on a 2-core
 //! box serving real browsers, so the figures are conservative.
 
@@ -76,7 +76,7 @@ struct Row {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: bench [--quick] [--only P1,P2,…] [--server PATH] [--site DIR]\n\
+        "usage: bench [--quick] [--only P1,P1-SSE,P2,…] [--server PATH] [--site DIR]\n\
          \x20 --server  release server binary (default: `server` next to this binary)\n\
          \x20 --site    site root with pkg/, as the site builder writes it (default: target/site)"
     );
@@ -132,12 +132,20 @@ async fn main() {
         rows.push(figures::p2::throughput(&http, &srv, &scale).await);
         drain_outbox(&srv).await;
     }
+    use figures::Channel::{Sse, WebSocket};
     if wants("P1") {
-        rows.push(figures::p1::latency(&http, &srv, addr, &scale).await);
+        rows.push(figures::p1::latency(&http, &srv, addr, &scale, WebSocket).await);
+        drain_outbox(&srv).await;
+    }
+    if wants("P1-SSE") {
+        rows.push(figures::p1::latency(&http, &srv, addr, &scale, Sse).await);
         drain_outbox(&srv).await;
     }
     if wants("P4") {
-        rows.push(figures::p4::fan_out(&http, &srv, addr, &scale).await);
+        rows.push(figures::p4::fan_out(&http, &srv, addr, &scale, WebSocket).await);
+    }
+    if wants("P4-SSE") {
+        rows.push(figures::p4::fan_out(&http, &srv, addr, &scale, Sse).await);
     }
     srv.stop().await;
 

@@ -1,5 +1,5 @@
-//! Reads thousands of `/ws` sockets on one thread, as cheaply as a reader can, and records when
-//! each `order.created` frame arrives.
+//! Reads thousands of `/ws` sockets or `/events` streams on one thread, as cheaply as a reader
+//! can, and records when each `order.created` event arrives.
 //!
 //! Why not a task per socket: the benchmark shares the machine's two cores with the server, so
 //! every microsecond the reader spends per frame is taken from the server's fan-out and counted
@@ -13,6 +13,10 @@
 //! after that the server only sends unmasked frames (events, heartbeats, pings, close), which
 //! `next_frame` parses. Pings are answered with a masked pong, as a browser does, so the server's
 //! read deadline never closes these sockets during a long run.
+//!
+//! A `/events` stream is read past its hello by `client::open_stream`; after that it is an
+//! HTTP/1.1 chunked body of `text/event-stream` messages, one message per chunk, and a message
+//! is found by its blank line (`next_message`).
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -34,17 +38,31 @@ pub struct Readers {
     thread: Option<JoinHandle<()>>,
 }
 
+/// Live connections past their hello, to be read.
+pub enum Opened {
+    Sockets(Vec<client::Socket>),
+    Streams(Vec<TcpStream>),
+}
+
 impl Readers {
-    /// Takes over `sockets` (already past their `hello`) and reads them until closed.
-    pub fn spawn(sockets: Vec<client::Socket>, arrivals: &Arrivals) -> io::Result<Readers> {
-        let mut conns = Vec::with_capacity(sockets.len());
-        for ws in sockets {
-            // tokio-tungstenite does not give its stream back: take a second descriptor of the
-            // same connection, then let the first go (which also takes it off tokio's poller).
-            let stream = TcpStream::from(ws.get_ref().as_fd().try_clone_to_owned()?);
-            drop(ws);
-            stream.set_nonblocking(true)?;
-            conns.push(Conn { stream, buf: Vec::new(), open: true });
+    /// Takes over the connections and reads them until closed.
+    pub fn spawn(opened: Opened, arrivals: &Arrivals) -> io::Result<Readers> {
+        let mut conns = Vec::new();
+        match opened {
+            Opened::Sockets(sockets) => {
+                for ws in sockets {
+                    // tokio-tungstenite does not give its stream back: take a second descriptor
+                    // of the same connection, then let the first go (which also takes it off
+                    // tokio's poller).
+                    let stream = TcpStream::from(ws.get_ref().as_fd().try_clone_to_owned()?);
+                    drop(ws);
+                    conns.push(Conn { stream, buf: Vec::new(), open: true, sse: false });
+                }
+            }
+            Opened::Streams(streams) => conns.extend(streams.into_iter().map(|stream| Conn { stream, buf: Vec::new(), open: true, sse: true })),
+        }
+        for c in &conns {
+            c.stream.set_nonblocking(true)?;
         }
         let stop = Arc::new(AtomicBool::new(false));
         let epoll = Epoll::new()?;
@@ -76,6 +94,8 @@ struct Conn {
     /// Bytes of a frame not yet complete (usually empty: a frame arrives in one segment).
     buf: Vec<u8>,
     open: bool,
+    /// A `/events` stream, not a socket.
+    sse: bool,
 }
 
 fn run(epoll: &Epoll, conns: &mut [Conn], arrivals: &Arrivals, stop: &AtomicBool) {
@@ -109,23 +129,7 @@ fn run(epoll: &Epoll, conns: &mut [Conn], arrivals: &Arrivals, stop: &AtomicBool
             };
             let now = Instant::now();
             conn.buf.extend_from_slice(&chunk[..k]);
-            let mut used = 0;
-            while let Some((frame, len)) = next_frame(&conn.buf[used..]) {
-                used += len;
-                match frame {
-                    Frame::Text(text) => {
-                        if let Some(id) = std::str::from_utf8(text).ok().and_then(client::order_id_of_created) {
-                            batch.push((id, now));
-                        }
-                    }
-                    Frame::Ping(payload) => {
-                        // A nonblocking write of a few bytes into an idle socket: it fits.
-                        let _ = (&conn.stream).write_all(&pong(payload));
-                    }
-                    Frame::Close => conn.open = false,
-                    Frame::Other => {}
-                }
-            }
+            let used = if conn.sse { read_messages(conn, now, &mut batch) } else { read_frames(conn, now, &mut batch) };
             conn.buf.drain(..used);
             if !conn.open {
                 let _ = epoll.delete(conn.stream.as_raw_fd());
@@ -138,6 +142,40 @@ fn run(epoll: &Epoll, conns: &mut [Conn], arrivals: &Arrivals, stop: &AtomicBool
             }
         }
     }
+}
+
+/// Takes the complete socket frames off `conn.buf`, answering pings; returns the bytes used.
+fn read_frames(conn: &mut Conn, now: Instant, batch: &mut Vec<(String, Instant)>) -> usize {
+    let mut used = 0;
+    while let Some((frame, len)) = next_frame(&conn.buf[used..]) {
+        used += len;
+        match frame {
+            Frame::Text(text) => {
+                if let Some(id) = std::str::from_utf8(text).ok().and_then(client::order_id_of_created) {
+                    batch.push((id, now));
+                }
+            }
+            Frame::Ping(payload) => {
+                // A nonblocking write of a few bytes into an idle socket: it fits.
+                let _ = (&conn.stream).write_all(&pong(payload));
+            }
+            Frame::Close => conn.open = false,
+            Frame::Other => {}
+        }
+    }
+    used
+}
+
+/// Takes the complete event-stream messages off `conn.buf`; returns the bytes used.
+fn read_messages(conn: &Conn, now: Instant, batch: &mut Vec<(String, Instant)>) -> usize {
+    let mut used = 0;
+    while let Some((message, len)) = next_message(&conn.buf[used..]) {
+        used += len;
+        if let Some(id) = std::str::from_utf8(message).ok().and_then(client::order_id_of_created) {
+            batch.push((id, now));
+        }
+    }
+    used
 }
 
 #[derive(Debug, PartialEq)]
@@ -167,6 +205,12 @@ fn next_frame(buf: &[u8]) -> Option<(Frame<'_>, usize)> {
         _ => Frame::Other,
     };
     Some((frame, header + len))
+}
+
+/// The first complete event-stream message in `buf` (up to its blank line) and its length.
+fn next_message(buf: &[u8]) -> Option<(&[u8], usize)> {
+    let end = buf.windows(2).position(|w| w == b"\n\n")?;
+    Some((&buf[..end], end + 2))
 }
 
 /// A client's pong for `payload` (clients must mask what they send; control payloads are < 126).
@@ -236,6 +280,17 @@ mod tests {
         assert_eq!((f, n + m), (Frame::Ping(b""), bytes.len()));
         assert_eq!(next_frame(&bytes[..n - 1]), None, "an incomplete frame waits for more bytes");
         assert_eq!(next_frame(&[0x88, 0x00]), Some((Frame::Close, 2)));
+    }
+
+    #[test]
+    fn finds_event_stream_messages_between_chunk_headers() {
+        let bytes = b"3f\r\nid: ab-1\ndata: {\"kind\":\"event\"}\n\n\r\n10\r\ndata: {}\n\n";
+        let (m, n) = next_message(bytes).unwrap();
+        assert!(m.ends_with(b"{\"kind\":\"event\"}"));
+        let (m, k) = next_message(&bytes[n..]).unwrap();
+        assert!(m.ends_with(b"data: {}"));
+        assert_eq!(n + k, bytes.len());
+        assert_eq!(next_message(b"data: {\"kind\""), None, "an incomplete message waits for more bytes");
     }
 
     #[test]

@@ -91,8 +91,14 @@ pub enum DecodeError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ServerMessage {
-    /// Sent once after the upgrade: the socket is live.
-    Hello { role: String },
+    /// Sent first on every live connection. `resumed`: the connection continues an earlier one
+    /// with nothing missed (a Server-Sent Events stream that came back with `Last-Event-ID`), so
+    /// there is nothing to refetch.
+    Hello {
+        role: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        resumed: bool,
+    },
     /// An order event the receiver may see.
     Event { event: OrderEvent },
     /// The server dropped messages for this socket (it read too slowly): refetch state.

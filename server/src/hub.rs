@@ -4,6 +4,9 @@
 //! the shopper who owns the order and every staff socket. Sockets of other shoppers are never
 //! touched (no wake-ups for events they do not get). Each socket's queue is bounded; when it is
 //! full the event is dropped for that socket only and the socket is told to resync.
+//!
+//! The hub serves both live channels, `/ws` and its Server-Sent Events fallback `/events`, and
+//! keeps the last events it sent (`recent.rs`) so that a dropped stream can resume.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -13,13 +16,15 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::mpsc;
 
 use crate::metrics::Metrics;
+use crate::recent::{EventId, Recent, Resume};
 use domain::{OrderEvent, ServerMessage};
 
 /// What the hub queues for a socket.
 #[derive(Debug)]
 pub enum Outgoing {
-    /// An encoded event frame, shared by every socket it goes to.
-    Frame(Utf8Bytes),
+    /// An encoded event frame, shared by every socket it goes to, with its sequence number
+    /// (`recent.rs`).
+    Frame(u64, Utf8Bytes),
     /// The queue filled up: events were dropped for this socket, which must refetch.
     Resync,
 }
@@ -52,6 +57,8 @@ pub struct Hub {
     /// One publish at a time (one consumer loop per partition may call it): a queue's free
     /// capacity, read before queueing, then stays true until the queue is written.
     publishing: Mutex<()>,
+    /// Written under `publishing`, so sequence numbers follow the order events are queued in.
+    recent: Mutex<Recent>,
     next_id: AtomicU64,
     metrics: Arc<Metrics>,
 }
@@ -90,7 +97,8 @@ impl Drop for Subscription {
 
 impl Hub {
     pub fn new(metrics: Arc<Metrics>) -> Arc<Hub> {
-        Arc::new(Hub { registry: RwLock::default(), publishing: Mutex::new(()), next_id: AtomicU64::new(1), metrics })
+        let recent = Mutex::new(Recent::new(rand::random(), crate::recent::KEPT));
+        Arc::new(Hub { registry: RwLock::default(), publishing: Mutex::new(()), recent, next_id: AtomicU64::new(1), metrics })
     }
 
     /// A queue of `queue` entries for a new socket, or `None` when the user already holds
@@ -130,6 +138,7 @@ impl Hub {
     pub fn publish(&self, event: &OrderEvent) -> usize {
         let frame = Utf8Bytes::from(ServerMessage::Event { event: event.clone() }.to_json());
         let _one_at_a_time = self.publishing.lock().expect("publish lock");
+        let seq = self.recent.lock().expect("recent lock").push(&event.user_id, frame.clone());
         let reg = self.registry.read().expect("hub lock");
         let owners = reg.by_user.get(&event.user_id).map(Vec::as_slice).unwrap_or_default();
         let (mut queued, mut dropped) = (0, 0);
@@ -147,7 +156,7 @@ impl Hub {
                 entry.overflowed.store(true, Ordering::Release);
                 Outgoing::Resync
             } else {
-                Outgoing::Frame(frame.clone())
+                Outgoing::Frame(seq, frame.clone())
             };
             match entry.tx.try_send(message) {
                 Ok(()) if resync => dropped += 1,
@@ -167,6 +176,18 @@ impl Hub {
         Metrics::inc(&self.metrics.events_dropped, dropped);
         Metrics::inc(&self.metrics.events_pushed, queued as u64);
         queued
+    }
+
+    /// What a stream that last saw `last` missed and may see; subscribe first, so that nothing
+    /// published meanwhile falls between the two (an event in both arrives twice, which pages
+    /// ignore by its version).
+    pub fn resume(&self, last: EventId, user_id: &str, staff: bool) -> Resume {
+        self.recent.lock().expect("recent lock").since(last, user_id, staff)
+    }
+
+    /// This process's epoch, the first half of every event id it gives out.
+    pub fn epoch(&self) -> u64 {
+        self.recent.lock().expect("recent lock").epoch()
     }
 
     /// Closes the queues of the sockets opened with these sessions (ended: logout, expiry,
@@ -227,7 +248,7 @@ mod tests {
         let (_b, mut rx_b) = hub.subscribe("bob", "s-bob", false, 8, usize::MAX).unwrap();
         let (_s, mut rx_s) = hub.subscribe("staff-1", "s-staff-1", true, 8, usize::MAX).unwrap();
         assert_eq!(hub.publish(&event("alice", 1)), 2);
-        assert!(matches!(rx_a.try_recv().unwrap(), Outgoing::Frame(f) if f.as_str().contains("\"user_id\":\"alice\"")));
+        assert!(matches!(rx_a.try_recv().unwrap(), Outgoing::Frame(1, f) if f.as_str().contains("\"user_id\":\"alice\"")));
         assert!(rx_s.try_recv().is_ok());
         assert!(rx_b.try_recv().is_err(), "bob must not see alice's order");
     }
@@ -243,14 +264,14 @@ mod tests {
         assert!(slow.overflowed.load(Ordering::Acquire));
         assert!(!fast.overflowed.load(Ordering::Acquire));
         let slow_got: Vec<_> = std::iter::from_fn(|| rx_slow.try_recv().ok()).collect();
-        assert!(matches!(slow_got.as_slice(), [Outgoing::Frame(_), Outgoing::Frame(_), Outgoing::Resync]), "{slow_got:?}");
+        assert!(matches!(slow_got.as_slice(), [Outgoing::Frame(1, _), Outgoing::Frame(2, _), Outgoing::Resync]), "{slow_got:?}");
         assert_eq!(std::iter::from_fn(|| rx_fast.try_recv().ok()).count(), 5, "the fast socket got everything");
         assert_eq!(hub.metrics.events_dropped.load(Ordering::Relaxed), 3);
 
         // Once the socket has taken the resync, it gets events again.
         slow.overflowed.store(false, Ordering::Release);
         hub.publish(&event("alice", 6));
-        assert!(matches!(rx_slow.try_recv(), Ok(Outgoing::Frame(f)) if f.as_str().contains("\"order_version\":6")));
+        assert!(matches!(rx_slow.try_recv(), Ok(Outgoing::Frame(6, f)) if f.as_str().contains("\"order_version\":6")));
     }
 
     #[test]

@@ -20,9 +20,11 @@ pub mod kafka_security;
 pub mod listener;
 pub mod metrics;
 pub mod nudge;
+pub mod recent;
 pub mod relay;
 pub mod security;
 pub mod sessions;
+pub mod sse;
 pub mod startup;
 pub mod ws;
 

@@ -20,6 +20,11 @@ pub struct Metrics {
     pub relay_errors: AtomicU64,
     pub consumer_errors: AtomicU64,
     pub ws_connections: AtomicI64,
+    /// Open Server-Sent Events streams (`/events`, the fallback for blocked WebSockets).
+    pub sse_streams: AtomicI64,
+    /// Streams that resumed from `Last-Event-ID` without a refetch, and those told to refetch.
+    pub sse_resumed: AtomicU64,
+    pub sse_lost: AtomicU64,
     /// Connections refused because every connection under a cap was busy (`listener.rs`).
     pub connections_refused: AtomicU64,
     /// Sockets refused because their user already held `WS_PER_USER` of them.
@@ -54,12 +59,19 @@ impl Metrics {
             self.connections_refused.load(Ordering::Relaxed),
         );
         counter("shop_ws_refused_total", "WebSockets refused because their user held the most allowed.", self.ws_refused.load(Ordering::Relaxed));
+        counter("shop_sse_resumed_total", "Event streams that resumed where they stopped (Last-Event-ID).", self.sse_resumed.load(Ordering::Relaxed));
+        counter("shop_sse_lost_total", "Event streams that could not resume (told to refetch).", self.sse_lost.load(Ordering::Relaxed));
         counter("shop_relay_errors_total", "Failed outbox publish attempts.", self.relay_errors.load(Ordering::Relaxed));
         counter("shop_consumer_errors_total", "Kafka consumer errors (each followed by a reconnect).", self.consumer_errors.load(Ordering::Relaxed));
         let _ = writeln!(
             out,
             "# HELP shop_ws_connections Open WebSocket connections.\n# TYPE shop_ws_connections gauge\nshop_ws_connections {}",
             self.ws_connections.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP shop_sse_streams Open Server-Sent Events streams.\n# TYPE shop_sse_streams gauge\nshop_sse_streams {}",
+            self.sse_streams.load(Ordering::Relaxed)
         );
         if let Some(b) = outbox_backlog {
             let _ = writeln!(out, "# HELP shop_outbox_backlog Outbox rows not yet on Kafka.\n# TYPE shop_outbox_backlog gauge\nshop_outbox_backlog {b}");

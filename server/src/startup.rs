@@ -31,7 +31,7 @@ use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::nudge::FetchNudge;
 use crate::relay::{self, KafkaTarget};
-use crate::{health, ws};
+use crate::{health, sse, ws};
 use app::{shell, App};
 use backend::auth::AuthSettings;
 use backend::Shop;
@@ -246,6 +246,7 @@ fn router(state: AppState, production: bool) -> Router {
     let pkg_url = format!("/{}", state.leptos_options.site_pkg_dir.trim_matches('/'));
     Router::new()
         .route("/ws", get(ws::handler))
+        .route("/events", get(sse::handler))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -42,24 +42,9 @@ const WRITE_BUFFER: usize = 0;
 const MAX_INCOMING_MESSAGE: usize = 16 * 1024;
 
 pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>, headers: HeaderMap, slot: Option<Extension<Arc<Slot>>>) -> Response {
-    if !crate::security::origin_allowed(&headers) {
-        return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
-    }
-    let session = match app::api::cookies::session_token(&headers) {
-        Some(token) => backend::sessions::current(&state.shop, &token).await,
-        None => Ok(None),
-    };
-    let session = match session {
-        Ok(Some(session)) => session,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "sign in to receive live updates").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "session lookup failed");
-            return (StatusCode::SERVICE_UNAVAILABLE, "try again shortly").into_response();
-        }
-    };
-    let Some(queue) = state.hub.subscribe(&session.user_id, &session.id, session.is_staff(), state.ws_queue, state.ws_per_user) else {
-        state.metrics.ws_refused.fetch_add(1, Ordering::Relaxed);
-        return (StatusCode::TOO_MANY_REQUESTS, "too many live connections for this account: close another tab").into_response();
+    let (session, queue) = match admit(&state, &headers).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
     // The socket keeps its connection's place under the connection caps, and is never closed
     // to make room (listener.rs).
@@ -109,6 +94,32 @@ async fn serve(socket: WebSocket, session: Session, queue: (Subscription, Receiv
     tracing::debug!("socket closed");
 }
 
+/// The checks both live channels (`/ws` and `/events`) make before they open: the `Origin`
+/// (403 for another site), a live session (401 without one), and the account's cap on live
+/// connections (429). Admitted, the caller holds the channel's place in the hub.
+pub(crate) async fn admit(state: &AppState, headers: &HeaderMap) -> Result<(Session, (Subscription, Receiver<Outgoing>)), Response> {
+    if !crate::security::origin_allowed(headers) {
+        return Err((StatusCode::FORBIDDEN, "cross-origin live connection refused").into_response());
+    }
+    let session = match app::api::cookies::session_token(headers) {
+        Some(token) => backend::sessions::current(&state.shop, &token).await,
+        None => Ok(None),
+    };
+    let session = match session {
+        Ok(Some(session)) => session,
+        Ok(None) => return Err((StatusCode::UNAUTHORIZED, "sign in to receive live updates").into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            return Err((StatusCode::SERVICE_UNAVAILABLE, "try again shortly").into_response());
+        }
+    };
+    let Some(queue) = state.hub.subscribe(&session.user_id, &session.id, session.is_staff(), state.ws_queue, state.ws_per_user) else {
+        state.metrics.ws_refused.fetch_add(1, Ordering::Relaxed);
+        return Err((StatusCode::TOO_MANY_REQUESTS, "too many live connections for this account: close another tab").into_response());
+    };
+    Ok((session, queue))
+}
+
 /// When the peer was last heard from, for the writer's dead-peer check.
 struct Heard {
     since: Instant,
@@ -137,7 +148,7 @@ async fn write_loop(
     heard: Arc<Heard>,
     span: tracing::Span,
 ) {
-    let hello = ServerMessage::Hello { role: role.into() }.to_json();
+    let hello = ServerMessage::Hello { role: role.into(), resumed: false }.to_json();
     let heartbeat = Utf8Bytes::from(ServerMessage::Heartbeat.to_json());
     let resync = Utf8Bytes::from(ServerMessage::Resync.to_json());
     if !send(&mut sink, Message::Text(hello.into())).await {
@@ -150,7 +161,7 @@ async fn write_loop(
             // The queue first: a frame goes out before a ping that fell due at the same time.
             biased;
             outgoing = rx.recv() => match outgoing {
-                Some(Outgoing::Frame(f)) => send(&mut sink, Message::Text(f)).await,
+                Some(Outgoing::Frame(_, f)) => send(&mut sink, Message::Text(f)).await,
                 Some(Outgoing::Resync) => {
                     // From here on the hub queues events again; the refetch the browser makes
                     // on this message shows everything dropped before.

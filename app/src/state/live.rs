@@ -1,9 +1,11 @@
-//! The live connection to `/ws`: connection state for the indicator, and a fan-out of server
-//! messages to whichever page is listening.
+//! The live connection: connection state for the indicator, and a fan-out of server messages to
+//! whichever page is listening. How it is kept open (WebSocket, or the Server-Sent Events
+//! fallback) is in `transport.rs`.
 //!
-//! Reconnects with capped exponential backoff and jitter. Every (re)connect is announced to the
-//! listeners as [`LiveMsg::Resync`], so pages refetch and nothing that happened while the socket
-//! was away is missed; duplicates are harmless because pages ignore old `order_version`s.
+//! Reconnects with capped exponential backoff and jitter. Every (re)connect that may have missed
+//! something is announced to the listeners as [`LiveMsg::Resync`], so pages refetch and nothing
+//! that happened while the connection was away is missed; duplicates are harmless because pages
+//! ignore old `order_version`s.
 
 #[cfg(feature = "hydrate")]
 use std::rc::Rc;
@@ -43,6 +45,23 @@ impl ConnState {
     }
 }
 
+/// What carries the live connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    WebSocket,
+    /// Server-Sent Events (`/events`): the fallback where WebSockets are blocked.
+    Sse,
+}
+
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::WebSocket => "websocket",
+            Transport::Sse => "sse",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum LiveMsg {
     Event(OrderEvent),
@@ -64,6 +83,7 @@ type Listeners = ();
 #[derive(Clone, Copy)]
 pub struct Live {
     pub state: RwSignal<ConnState>,
+    pub transport: RwSignal<Transport>,
     #[allow(dead_code)] // read in the browser only
     listeners: Listeners,
     #[allow(dead_code)] // read in the browser only
@@ -84,6 +104,7 @@ impl Live {
         let listeners = ();
         Live {
             state: RwSignal::new(ConnState::Idle),
+            transport: RwSignal::new(Transport::WebSocket),
             listeners,
             next_id: StoredValue::new(1),
             user: StoredValue::new(None),
@@ -132,7 +153,7 @@ impl Live {
     }
 
     #[cfg(feature = "hydrate")]
-    fn dispatch(&self, msg: &LiveMsg) {
+    pub(super) fn dispatch(&self, msg: &LiveMsg) {
         // Clone the list first: a listener may register or unregister others.
         let current: Vec<Listener> = self.listeners.with_value(|l| l.iter().map(|(_, f)| f.clone()).collect());
         for f in current {
@@ -160,7 +181,7 @@ impl Live {
         let (stop, registration) = futures::future::AbortHandle::new_pair();
         self.stop.set_value(Some(stop));
         leptos::task::spawn_local(async move {
-            let _ = futures::future::Abortable::new(run(self), registration).await;
+            let _ = futures::future::Abortable::new(super::transport::run(self), registration).await;
         });
     }
 
@@ -173,49 +194,6 @@ pub fn backoff_ms(attempt: u32, random01: f64) -> u32 {
     let base = 500f64 * 2f64.powi(attempt.saturating_sub(1).min(10) as i32);
     let capped = base.min(15_000.0);
     (capped * (0.5 + random01.clamp(0.0, 1.0))) as u32
-}
-
-#[cfg(feature = "hydrate")]
-async fn run(live: Live) {
-    use domain::ServerMessage;
-    use futures::{FutureExt, StreamExt};
-    use gloo_net::websocket::{futures::WebSocket, Message};
-
-    let Some(location) = web_sys::window().map(|w| w.location()) else { return };
-    let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
-    let url = format!("{scheme}://{}/ws", location.host().unwrap_or_default());
-    let mut attempt: u32 = 0;
-    loop {
-        if let Ok(ws) = WebSocket::open(&url) {
-            let (_write, mut read) = ws.split();
-            loop {
-                // The server sends a heartbeat every 15 s; 40 s of silence means a dead link.
-                let next = read.next().fuse();
-                let timeout = gloo_timers::future::TimeoutFuture::new(40_000).fuse();
-                futures::pin_mut!(next, timeout);
-                let msg = futures::select! {
-                    m = next => m,
-                    _ = timeout => None,
-                };
-                let Some(Ok(Message::Text(text))) = msg else { break };
-                match serde_json::from_str::<ServerMessage>(&text) {
-                    Ok(ServerMessage::Hello { .. }) => {
-                        attempt = 0;
-                        live.state.set(ConnState::Live);
-                        live.dispatch(&LiveMsg::Resync);
-                    }
-                    Ok(ServerMessage::Event { event }) => live.dispatch(&LiveMsg::Event(event)),
-                    Ok(ServerMessage::Resync) => live.dispatch(&LiveMsg::Resync),
-                    Ok(ServerMessage::Heartbeat) => {}
-                    Err(e) => leptos::logging::warn!("ignoring unreadable live message: {e}"),
-                }
-            }
-        }
-        attempt += 1;
-        live.state.set(if attempt > 6 { ConnState::Offline } else { ConnState::Reconnecting });
-        let delay = backoff_ms(attempt, js_sys::Math::random());
-        gloo_timers::future::TimeoutFuture::new(delay).await;
-    }
 }
 
 /// The Live / Reconnecting / Offline indicator, announced to screen readers. The header's
@@ -233,11 +211,14 @@ pub fn ConnectionIndicator(user: Option<String>, quiet: bool) -> impl IntoView {
         // After hydration, so the markup is taken over as the server rendered it (idle) first.
         Effect::new(move |_| live.connect_as(user.clone()));
     }
-    let state = live.state;
+    let (state, transport) = (live.state, live.transport);
+    let fallback = move || state.get() == ConnState::Live && transport.get() == Transport::Sse;
     view! {
         <span
             data-testid="connection-status"
             data-state=move || state.get().as_str()
+            data-transport=move || transport.get().as_str()
+            title=move || fallback().then_some("Live updates over Server-Sent Events: this network blocks WebSockets")
             role=(!quiet).then_some("status")
             aria-live=if quiet { "off" } else { "polite" }
             class=move || {
@@ -264,7 +245,7 @@ pub fn ConnectionIndicator(user: Option<String>, quiet: bool) -> impl IntoView {
                     format!("h-2 w-2 rounded-full {dot}")
                 }
             ></span>
-            {move || state.get().label()}
+            {move || if fallback() { "Live (SSE)" } else { state.get().label() }}
         </span>
     }
 }

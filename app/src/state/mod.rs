@@ -11,6 +11,8 @@ pub mod live;
 pub mod page;
 pub mod theme;
 pub mod toast;
+#[cfg(feature = "hydrate")]
+mod transport;
 
 /// The visit's one `T` in the browser, made by `make` on first use under an owner that is never
 /// disposed (the state lives as long as the visit; an island's owner may not).

@@ -5,15 +5,25 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::client::{self, User};
-use crate::readers::{Arrivals, Readers};
+use crate::readers::{Arrivals, Opened, Readers};
 
-/// Opens `n` sockets for `users` (round-robin, `parallel` handshakes at a time) and starts
-/// reading them; what they receive lands in the returned arrivals. The error says which step
-/// failed.
-pub async fn listen(addr: SocketAddr, users: &[User], n: usize, parallel: usize) -> Result<(Readers, Arrivals), String> {
-    let sockets = client::open_many(addr, users, n, parallel).await.map_err(|e| format!("opening sockets failed: {e}"))?;
+/// Which live channel a figure measures: `/ws`, or its Server-Sent Events fallback `/events`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    WebSocket,
+    Sse,
+}
+
+/// Opens `n` live connections for `users` (round-robin, `parallel` handshakes at a time) and
+/// starts reading them; what they receive lands in the returned arrivals. The error says which
+/// step failed.
+pub async fn listen(addr: SocketAddr, users: &[User], n: usize, parallel: usize, channel: Channel) -> Result<(Readers, Arrivals), String> {
+    let opened = match channel {
+        Channel::WebSocket => Opened::Sockets(client::open_many(addr, users, n, parallel).await.map_err(|e| format!("opening sockets failed: {e}"))?),
+        Channel::Sse => Opened::Streams(client::open_streams(addr, users, n, parallel).await.map_err(|e| format!("opening streams failed: {e}"))?),
+    };
     let arrivals: Arrivals = Arc::default();
-    let readers = Readers::spawn(sockets, &arrivals).map_err(|e| format!("reading the sockets failed: {e}"))?;
+    let readers = Readers::spawn(opened, &arrivals).map_err(|e| format!("reading the connections failed: {e}"))?;
     Ok((readers, arrivals))
 }
 

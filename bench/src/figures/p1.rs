@@ -1,4 +1,5 @@
-//! P1: checkout → event frame at the shopper's socket, with 1,000 sockets open, 200 checkouts/s.
+//! P1: checkout → event frame at the shopper's socket, with 1,000 sockets open, 200 checkouts/s;
+//! and the same over Server-Sent Events streams (`/events`, the fallback).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -6,19 +7,23 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
+use super::Channel;
 use crate::client;
 use crate::server::Server;
 use crate::stats::Samples;
 use crate::{Row, Scale};
 
-pub async fn latency(http: &reqwest::Client, srv: &Server, addr: SocketAddr, scale: &Scale) -> Row {
-    let figure = "P1 checkout → event frame at the shopper's socket, p50/p95/p99";
+pub async fn latency(http: &reqwest::Client, srv: &Server, addr: SocketAddr, scale: &Scale, channel: Channel) -> Row {
+    let (figure, conns) = match channel {
+        Channel::WebSocket => ("P1 checkout → event frame at the shopper's socket, p50/p95/p99", "sockets"),
+        Channel::Sse => ("P1 (SSE) checkout → event at the shopper's `/events` stream, p50/p95/p99", "streams"),
+    };
     let goal = "p99 ≤ 30 ms";
     let users = match client::register_many(http, &srv.base, "p1", scale.p1_sockets).await {
         Ok(u) => u,
         Err(e) => return Row { figure, goal, measured: format!("failed: {e}"), met: Some(false) },
     };
-    let (readers, arrivals) = match super::listen(addr, &users, scale.p1_sockets, 64).await {
+    let (readers, arrivals) = match super::listen(addr, &users, scale.p1_sockets, 64, channel).await {
         Ok(r) => r,
         Err(measured) => return Row { figure, goal, measured, met: Some(false) },
     };
@@ -69,7 +74,7 @@ pub async fn latency(http: &reqwest::Client, srv: &Server, addr: SocketAddr, sca
         figure,
         goal,
         measured: format!(
-            "{} (from the checkout request; {} checkouts at {achieved:.0}/s, {} sockets, {missing} frames missing; checkout response itself {})",
+            "{} (from the checkout request; {} checkouts at {achieved:.0}/s, {} {conns}, {missing} frames missing; checkout response itself {})",
             frame.summary(),
             sent.len(),
             scale.p1_sockets,

@@ -1,15 +1,19 @@
-//! P4: one event to 10,000 staff sockets.
+//! P4: one event to 10,000 staff sockets; and the same to 10,000 staff `/events` streams.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use super::Channel;
 use crate::client;
 use crate::server::Server;
 use crate::stats::{ms, Samples};
 use crate::{Row, Scale};
 
-pub async fn fan_out(http: &reqwest::Client, srv: &Server, addr: SocketAddr, scale: &Scale) -> Row {
-    let figure = "P4 one event to 10,000 staff sockets, p99 delivery";
+pub async fn fan_out(http: &reqwest::Client, srv: &Server, addr: SocketAddr, scale: &Scale, channel: Channel) -> Row {
+    let (figure, conns, gauge) = match channel {
+        Channel::WebSocket => ("P4 one event to 10,000 staff sockets, p99 delivery", "sockets", "shop_ws_connections"),
+        Channel::Sse => ("P4 (SSE) one event to 10,000 staff `/events` streams, p99 delivery", "streams", "shop_sse_streams"),
+    };
     let goal = "≤ 100 ms";
     let staff = match client::login(http, &srv.base, crate::server::STAFF_EMAIL, crate::server::STAFF_PASSWORD).await {
         Ok(u) => u,
@@ -19,7 +23,7 @@ pub async fn fan_out(http: &reqwest::Client, srv: &Server, addr: SocketAddr, sca
         Ok(mut u) => u.remove(0),
         Err(e) => return Row { figure, goal, measured: format!("failed: {e}"), met: Some(false) },
     };
-    let (readers, arrivals) = match super::listen(addr, std::slice::from_ref(&staff), scale.p4_sockets, 128).await {
+    let (readers, arrivals) = match super::listen(addr, std::slice::from_ref(&staff), scale.p4_sockets, 128, channel).await {
         Ok(r) => r,
         Err(measured) => return Row { figure, goal, measured, met: Some(false) },
     };
@@ -50,7 +54,7 @@ pub async fn fan_out(http: &reqwest::Client, srv: &Server, addr: SocketAddr, sca
     tokio::task::block_in_place(|| readers.close());
     let mut closed = None;
     while closing.elapsed() < Duration::from_secs(30) {
-        if srv.metric("shop_ws_connections").await == Some(0.0) {
+        if srv.metric(gauge).await == Some(0.0) {
             closed = Some(closing.elapsed());
             break;
         }
@@ -63,7 +67,7 @@ pub async fn fan_out(http: &reqwest::Client, srv: &Server, addr: SocketAddr, sca
         figure,
         goal,
         measured: format!(
-            "p99 {} ms, p50 {} ms, max {} ms ({} events × {} sockets, {missing} deliveries missing; from the checkout request; {closed})",
+            "p99 {} ms, p50 {} ms, max {} ms ({} events × {} {conns}, {missing} deliveries missing; from the checkout request; {closed})",
             p99.map(ms).unwrap_or_default(),
             lat.percentile(50.0).map(ms).unwrap_or_default(),
             lat.percentile(100.0).map(ms).unwrap_or_default(),

@@ -13,3 +13,4 @@ mod live;
 mod pages;
 mod resets;
 mod shop;
+mod sse;

@@ -13,6 +13,7 @@ use server::config::{Broker, Config};
 use server::RunningApp;
 
 mod client;
+mod stream;
 pub use client::{checkout_form, new_key, ws_refusal, Shopper};
 
 pub const PG_ADMIN_URL: &str = "postgres://root@127.0.0.1:5432/postgres";
