@@ -37,14 +37,16 @@ formatting() {
     cargo fmt --all --check
 }
 
-# Clippy's lints, every warning an error, on the host crates and the site builder. (The browser
-# crate is not linted: its WASM build needs -Zbuild-std, a third build of the standard library.)
+# Clippy's lints, every warning an error, on the host crates, the browser-only code and the site
+# builder. The browser crate is linted as the host compiles it (`hydrate` on, no `ssr`): the same
+# Rust, without a third build of the standard library for WASM.
 lints() {
     cargo clippy --version >/dev/null 2>&1 || {
         echo "clippy is not installed: Debian's rust-web-clippy (fallback toolchain) or rustup's clippy component" >&2
         return 1
     }
     cargo clippy --all-targets --locked -- -D warnings
+    cargo clippy --package=frontend --lib --locked -- -D warnings
     cargo clippy --package=site --profile=tool --all-targets --locked -- -D warnings
 }
 

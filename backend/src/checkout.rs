@@ -195,6 +195,8 @@ impl OrderWrites {
             order_version: 1,
             total_cents: priced.total_cents,
             occurred_at: rfc3339(now),
+            placed_at_ms: Some(now),
+            previous_status: None,
         };
         let items = priced
             .lines

@@ -6,6 +6,7 @@
 //! database transactions.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod checkout;

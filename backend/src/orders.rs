@@ -203,6 +203,8 @@ async fn apply_change(shop: &Shop, session: &Session, order_id: &str, to: OrderS
         order_version: expected_version + 1,
         total_cents: current.total_cents,
         occurred_at: rfc3339(now),
+        placed_at_ms: Some(current.created_at),
+        previous_status: Some(from),
     };
     crate::outbox::enqueue(&txn, &event, now).await?;
     let fresh = order::Entity::find_by_id(order_id.to_owned()).one(&txn).await?.ok_or(ShopError::NotFound)?;
@@ -218,17 +220,20 @@ pub async fn facts(shop: &Shop, order_ids: &[&str]) -> Result<HashMap<String, Or
     if order_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let orders: Vec<(String, String, i64)> = order::Entity::find()
+    let orders: Vec<(String, String, i64, i64)> = order::Entity::find()
         .select_only()
         .column(order::Column::Id)
         .column(order::Column::UserId)
         .column(order::Column::TotalCents)
+        .column(order::Column::CreatedAt)
         .filter(order::Column::Id.is_in(order_ids.iter().copied()))
         .into_tuple()
         .all(&shop.db)
         .await?;
-    let mut facts: HashMap<String, OrderFacts> =
-        orders.into_iter().map(|(id, user_id, total_cents)| (id, OrderFacts { user_id, total_cents, history: Vec::new() })).collect();
+    let mut facts: HashMap<String, OrderFacts> = orders
+        .into_iter()
+        .map(|(id, user_id, total_cents, created_at_ms)| (id, OrderFacts { user_id, total_cents, created_at_ms, history: Vec::new() }))
+        .collect();
     let history: Vec<(String, i64, String)> = order_status_history::Entity::find()
         .select_only()
         .column(order_status_history::Column::OrderId)

@@ -1,7 +1,7 @@
 //! [`Shop`]: the handle to everything the core needs, cloned into every request. Its parts are
 //! the core's own; the web layer and the tests get what they need through its methods.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::sync::Notify;
@@ -12,6 +12,7 @@ use crate::checkout::SqliteCheckoutWriter;
 use crate::db::WriteGate;
 use crate::mail::Mailer;
 use crate::sessions::SessionCache;
+use domain::figures::Figures;
 
 #[derive(Clone)]
 pub struct Shop {
@@ -31,6 +32,8 @@ pub struct Shop {
     pub(crate) mail: Arc<Mailer>,
     /// Where shoppers reach the shop (`PUBLIC_URL`, no trailing `/`): the origin of links in mail.
     pub(crate) public_url: String,
+    /// Today's figures for the staff dashboard, moved by every event (`staff.rs`).
+    pub(crate) figures: Arc<Mutex<Figures>>,
 }
 
 impl Shop {
@@ -54,6 +57,7 @@ impl Shop {
             low_stock_threshold,
             mail: Arc::new(mail),
             public_url,
+            figures: Arc::new(Mutex::new(Figures::new(crate::now_ms()))),
         })
     }
 

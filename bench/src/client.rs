@@ -31,17 +31,6 @@ pub struct User {
     pub cookie: String,
 }
 
-fn session_from(resp: &reqwest::Response) -> Option<String> {
-    resp.headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .find(|pair| pair.starts_with("session=") || pair.starts_with("__Host-session="))
-        .filter(|pair| !pair.ends_with('='))
-        .map(str::to_owned)
-}
-
 pub async fn register(http: &reqwest::Client, base: &str, email: &str) -> Result<User, String> {
     let r = http
         .post(format!("{base}/api/register"))
@@ -49,13 +38,13 @@ pub async fn register(http: &reqwest::Client, base: &str, email: &str) -> Result
         .send()
         .await
         .map_err(|e| e.to_string())?;
-    let cookie = session_from(&r).ok_or_else(|| format!("register {email}: {}", r.status()))?;
+    let cookie = testkit::session_cookie(r.headers()).ok_or_else(|| format!("register {email}: {}", r.status()))?;
     Ok(User { cookie })
 }
 
 pub async fn login(http: &reqwest::Client, base: &str, email: &str, password: &str) -> Result<User, String> {
     let r = http.post(format!("{base}/api/login")).form(&[("email", email), ("password", password)]).send().await.map_err(|e| e.to_string())?;
-    let cookie = session_from(&r).ok_or_else(|| format!("login {email}: {}", r.status()))?;
+    let cookie = testkit::session_cookie(r.headers()).ok_or_else(|| format!("login {email}: {}", r.status()))?;
     Ok(User { cookie })
 }
 
@@ -71,12 +60,12 @@ pub async fn register_many(http: &reqwest::Client, base: &str, tag: &str, n: usi
 
 /// One checkout of one unit of `product`; returns the order id.
 pub async fn checkout(http: &reqwest::Client, base: &str, user: &User, product: &str) -> Result<String, String> {
-    let key = ulid::Ulid::new().to_string();
+    let key = testkit::new_key();
     let cart = format!("{product}:1");
     let r = http
         .post(format!("{base}/api/place_order"))
         .header("cookie", &user.cookie)
-        .form(&[&domain::fixtures::SHIPPING_FORM[..], &[("cart", cart.as_str()), ("idempotency_key", key.as_str())]].concat())
+        .form(&testkit::checkout_form(&cart, &key))
         .send()
         .await
         .map_err(|e| e.to_string())?;
@@ -191,6 +180,8 @@ mod tests {
             order_version: 1,
             total_cents: 1299,
             occurred_at: "2026-11-28T12:00:00Z".into(),
+            placed_at_ms: None,
+            previous_status: None,
         };
         ServerMessage::Event { event }.to_json()
     }

@@ -34,6 +34,9 @@ struct Scale {
     p4_events: usize,
     p6_requests: usize,
     p9_rounds: usize,
+    p10_orders: u32,
+    p10_requests: usize,
+    p10_seconds: u64,
 }
 
 impl Scale {
@@ -49,6 +52,9 @@ impl Scale {
             p4_events: 20,
             p6_requests: 500,
             p9_rounds: 20,
+            p10_orders: 200_000,
+            p10_requests: 200,
+            p10_seconds: 10,
         }
     }
     fn quick() -> Scale {
@@ -63,6 +69,9 @@ impl Scale {
             p4_events: 5,
             p6_requests: 100,
             p9_rounds: 3,
+            p10_orders: 20_000,
+            p10_requests: 50,
+            p10_seconds: 3,
         }
     }
 }
@@ -76,7 +85,7 @@ struct Row {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: bench [--quick] [--only P1,P1-SSE,P2,…] [--server PATH] [--site DIR]\n\
+        "usage: bench [--quick] [--only P1,P1-SSE,P2,…,P10] [--server PATH] [--site DIR]\n\
          \x20 --server  release server binary (default: `server` next to this binary)\n\
          \x20 --site    site root with pkg/, as the site builder writes it (default: target/site)"
     );
@@ -171,6 +180,15 @@ async fn main() {
         server::prepare_db(&data_dir, &extra).await.unwrap_or_else(|e| fail(&e));
         let srv = Server::start(&paths).await.unwrap_or_else(|e| fail(&e));
         rows.push(figures::p6::render(&http, &srv, &scale).await);
+        srv.stop().await;
+    }
+
+    if wants("P10") {
+        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default();
+        server::prepare_db(&data_dir, &figures::p10::seed(scale.p10_orders, now_ms)).await.unwrap_or_else(|e| fail(&e));
+        let srv = Server::start(&paths).await.unwrap_or_else(|e| fail(&e));
+        let addr: SocketAddr = srv.base.trim_start_matches("http://").parse().expect("server address");
+        rows.extend(figures::p10::busy_day(&http, &srv, addr, &scale).await);
         srv.stop().await;
     }
 

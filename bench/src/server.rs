@@ -26,10 +26,6 @@ pub struct Server {
     pub pid: u32,
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
-}
-
 pub fn database_url(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("shop.db").display())
 }
@@ -45,8 +41,8 @@ pub async fn prepare_db(data_dir: &Path, prep: &[String]) -> Result<(), String> 
 
 impl Server {
     pub async fn start(paths: &Paths) -> Result<Server, String> {
-        let port = free_port();
-        let broker_port = free_port();
+        let port = testkit::free_port();
+        let broker_port = testkit::free_port();
         let log = std::fs::File::create(paths.data_dir.join("server.log")).map_err(|e| e.to_string())?;
         let mut cmd = Command::new(&paths.server_bin);
         cmd.env("DATA_DIR", &paths.data_dir)

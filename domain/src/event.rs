@@ -34,6 +34,14 @@ pub struct OrderEvent {
     pub total_cents: i64,
     /// RFC 3339, UTC.
     pub occurred_at: String,
+    /// When the order was placed (Unix milliseconds, UTC): what puts an event's order in a day's
+    /// figures. Added after the first events were written: those lack it, and the consumer fills
+    /// it in from the database before anyone sees them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed_at_ms: Option<i64>,
+    /// The status the change left (status changes only; filled in like `placed_at_ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_status: Option<OrderStatus>,
 }
 
 impl OrderEvent {
@@ -58,6 +66,8 @@ impl OrderEvent {
 pub struct OrderFacts {
     pub user_id: String,
     pub total_cents: i64,
+    /// When it was placed (Unix milliseconds).
+    pub created_at_ms: i64,
     /// Every (version, status) the order has had.
     pub history: Vec<(i64, OrderStatus)>,
 }
@@ -69,13 +79,32 @@ impl OrderEvent {
         self.kind == EventType::OrderCreated || self.status == OrderStatus::Cancelled
     }
 
-    /// Whether the database vouches for this event: same owner and total, and the order really
-    /// had this status at this version (created events are version 1, changes later ones).
+    /// Whether the database vouches for this event: same owner, total and placing time, and the
+    /// order really had this status at this version, and the previous status at the version
+    /// before (created events are version 1 with no previous status, changes later ones).
     pub fn agrees_with(&self, facts: &OrderFacts) -> bool {
+        let had = |v: i64, s: OrderStatus| facts.history.iter().any(|&(version, status)| version == v && status == s);
+        let previous_ok = match (self.kind, self.previous_status) {
+            (EventType::OrderCreated, previous) => previous.is_none(),
+            (EventType::OrderStatusChanged, Some(previous)) => had(self.order_version - 1, previous),
+            (EventType::OrderStatusChanged, None) => true,
+        };
         self.user_id == facts.user_id
             && self.total_cents == facts.total_cents
+            && self.placed_at_ms.is_none_or(|at| at == facts.created_at_ms)
             && (self.kind == EventType::OrderCreated) == (self.order_version == 1)
-            && facts.history.iter().any(|&(version, status)| version == self.order_version && status == self.status)
+            && had(self.order_version, self.status)
+            && previous_ok
+    }
+
+    /// Fills in what events written before `placed_at_ms` and `previous_status` existed lack,
+    /// from the facts the event was checked against ([`OrderEvent::agrees_with`]).
+    pub fn complete_from(&mut self, facts: &OrderFacts) {
+        self.placed_at_ms.get_or_insert(facts.created_at_ms);
+        if self.kind == EventType::OrderStatusChanged && self.previous_status.is_none() {
+            let before = self.order_version - 1;
+            self.previous_status = facts.history.iter().find(|&&(version, _)| version == before).map(|&(_, status)| status);
+        }
     }
 }
 
@@ -159,6 +188,8 @@ mod tests {
             order_version: 1,
             total_cents: 82_498,
             occurred_at: "2026-11-25T14:00:00Z".into(),
+            placed_at_ms: Some(1_764_079_200_000),
+            previous_status: None,
         }
     }
 
@@ -205,7 +236,12 @@ mod tests {
 
     #[test]
     fn only_events_the_database_vouches_for_are_trusted() {
-        let facts = OrderFacts { user_id: "u1".into(), total_cents: 1999, history: vec![(1, OrderStatus::Pending), (2, OrderStatus::Processing)] };
+        let facts = OrderFacts {
+            user_id: "u1".into(),
+            total_cents: 1999,
+            created_at_ms: 1_764_633_600_000,
+            history: vec![(1, OrderStatus::Pending), (2, OrderStatus::Processing)],
+        };
         let created = OrderEvent {
             v: EVENT_SCHEMA_VERSION,
             event_id: "e".into(),
@@ -216,13 +252,47 @@ mod tests {
             order_version: 1,
             total_cents: 1999,
             occurred_at: "2026-12-02T00:00:00Z".into(),
+            placed_at_ms: Some(1_764_633_600_000),
+            previous_status: None,
         };
-        let changed = OrderEvent { kind: EventType::OrderStatusChanged, status: OrderStatus::Processing, order_version: 2, ..created.clone() };
+        let changed = OrderEvent {
+            kind: EventType::OrderStatusChanged,
+            status: OrderStatus::Processing,
+            order_version: 2,
+            previous_status: Some(OrderStatus::Pending),
+            ..created.clone()
+        };
         assert!(created.agrees_with(&facts) && changed.agrees_with(&facts));
         assert!(!OrderEvent { user_id: "u2".into(), ..created.clone() }.agrees_with(&facts), "another owner");
         assert!(!OrderEvent { total_cents: 1, ..created.clone() }.agrees_with(&facts), "another total");
         assert!(!OrderEvent { status: OrderStatus::Cancelled, ..changed.clone() }.agrees_with(&facts), "a status it never had");
         assert!(!OrderEvent { order_version: 3, ..changed.clone() }.agrees_with(&facts), "a version it never reached");
         assert!(!OrderEvent { kind: EventType::OrderStatusChanged, ..created.clone() }.agrees_with(&facts), "a change at version 1");
+        assert!(!OrderEvent { placed_at_ms: Some(1), ..created.clone() }.agrees_with(&facts), "another placing time");
+        assert!(!OrderEvent { previous_status: Some(OrderStatus::Shipped), ..changed.clone() }.agrees_with(&facts), "a previous status it never had");
+        assert!(!OrderEvent { previous_status: Some(OrderStatus::Pending), ..created.clone() }.agrees_with(&facts), "a created event has no previous status");
+    }
+
+    /// Events written before `placed_at_ms` and `previous_status` existed still decode, and
+    /// are completed from the database's facts.
+    #[test]
+    fn old_events_decode_and_are_completed_from_the_facts() {
+        let recorded = br#"{"v":1,"event_id":"01JEV","type":"order.status_changed","order_id":"o1","user_id":"u1","status":"PROCESSING","order_version":2,"total_cents":1999,"occurred_at":"2026-12-02T00:05:00.000Z"}"#;
+        let mut event = OrderEvent::from_json(recorded).unwrap();
+        assert_eq!((event.placed_at_ms, event.previous_status), (None, None));
+        let facts = OrderFacts {
+            user_id: "u1".into(),
+            total_cents: 1999,
+            created_at_ms: 1_764_633_600_000,
+            history: vec![(1, OrderStatus::Pending), (2, OrderStatus::Processing)],
+        };
+        assert!(event.agrees_with(&facts));
+        event.complete_from(&facts);
+        assert_eq!((event.placed_at_ms, event.previous_status), (Some(1_764_633_600_000), Some(OrderStatus::Pending)));
+        assert!(event.agrees_with(&facts));
+        let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+        assert_eq!(json["previous_status"], "PENDING");
+        let created: serde_json::Value = serde_json::from_str(&sample().to_json()).unwrap();
+        assert!(created.get("previous_status").is_none(), "left out when absent");
     }
 }

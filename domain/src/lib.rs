@@ -5,15 +5,16 @@
 //! checks stock with these functions inside its checkout transaction; the browser uses the same
 //! event type to apply live updates.
 
+pub mod audit;
 pub mod cart;
 pub mod event;
+pub mod figures;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod lifecycle;
 pub mod money;
 pub mod pricing;
 pub mod reset;
-pub mod stats;
 pub mod throttle;
 pub mod validation;
 pub mod views;

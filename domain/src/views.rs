@@ -93,8 +93,10 @@ pub struct DayFigures {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffOverview {
     pub today: DayFigures,
-    /// Orders per minute over the last hour, oldest first.
+    /// Orders per minute over the last hour, oldest first, the current minute last.
     pub per_minute: Vec<u32>,
+    /// When the figures were read (Unix milliseconds): the dashboard moves them from there.
+    pub as_of_ms: i64,
     pub low_stock: Vec<ProductView>,
     /// Products with fewer units than this are listed as low on stock.
     pub threshold: i32,

@@ -36,6 +36,8 @@ fn event() -> impl Strategy<Value = OrderEvent> {
             order_version,
             total_cents,
             occurred_at,
+            placed_at_ms: if created { Some(total_cents) } else { None },
+            previous_status: if created { None } else { Some(status) },
         },
     )
 }

@@ -41,6 +41,8 @@ pub struct Config {
     pub partitions: i32,
     /// TLS and SASL towards an external cluster (`kafka_security.rs`).
     pub kafka_security: crate::kafka_security::KafkaSecurity,
+    /// How the relay compresses the batches it produces (`KAFKA_COMPRESSION`).
+    pub kafka_compression: rskafka::client::partition::Compression,
     /// How long an idle consumer waits between fetches (see `consumer.rs` and `nudge.rs`).
     pub fetch_max_wait_ms: i32,
     pub bcrypt_cost: u32,
@@ -182,6 +184,7 @@ impl Config {
             broker,
             topic,
             kafka_security,
+            kafka_compression: compression(env)?,
             partitions: parse(env, "KAFKA_PARTITIONS", 3, 1..=256, "a whole number")?,
             fetch_max_wait_ms: parse(env, "KAFKA_FETCH_MAX_WAIT_MS", fetch_wait, 0..=10_000, "a number of milliseconds")?,
             bcrypt_cost: parse(env, "BCRYPT_COST", 12, 4..=31, "a bcrypt cost")?,
@@ -203,6 +206,20 @@ impl Config {
             smtp_url,
             mail_from: get(env, "MAIL_FROM").unwrap_or_else(|| "Pulse Shop <shop@localhost>".into()),
         })
+    }
+}
+
+/// `KAFKA_COMPRESSION`: gzip unless set. Every Kafka client decodes gzip without a plugin
+/// (kafkajs, the usual Node.js client, decodes neither LZ4 nor zstd by itself), and compressed
+/// batches stay small.
+fn compression(env: Env) -> Result<rskafka::client::partition::Compression, ConfigError> {
+    use rskafka::client::partition::Compression;
+    match get(env, "KAFKA_COMPRESSION").map(|v| v.to_ascii_lowercase()).as_deref() {
+        None | Some("gzip") => Ok(Compression::Gzip),
+        Some("none") => Ok(Compression::NoCompression),
+        Some("lz4") => Ok(Compression::Lz4),
+        Some("zstd") => Ok(Compression::Zstd),
+        Some(other) => Err(err("KAFKA_COMPRESSION", format!("\"{other}\" is not one of none, gzip, lz4, zstd"))),
     }
 }
 
@@ -296,12 +313,22 @@ mod tests {
             ("APP_ENV", "staging"),
             ("KAFKA_TOPIC", "bad topic"),
             ("ADMIN_EMAIL", "nope"),
+            ("KAFKA_COMPRESSION", "snappy"),
         ];
         for (var, value) in cases {
             let e = with(&[(var, value)]).unwrap_err();
             assert_eq!(e.var, var, "{var}={value}: {e}");
             assert!(e.to_string().starts_with(var));
         }
+    }
+
+    #[test]
+    fn batches_are_gzip_compressed_unless_told() {
+        use rskafka::client::partition::Compression;
+        assert!(matches!(with(&[]).unwrap().kafka_compression, Compression::Gzip));
+        assert!(matches!(with(&[("KAFKA_COMPRESSION", "none")]).unwrap().kafka_compression, Compression::NoCompression));
+        assert!(matches!(with(&[("KAFKA_COMPRESSION", "LZ4")]).unwrap().kafka_compression, Compression::Lz4));
+        assert!(matches!(with(&[("KAFKA_COMPRESSION", "zstd")]).unwrap().kafka_compression, Compression::Zstd));
     }
 
     #[test]

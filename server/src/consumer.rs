@@ -5,7 +5,8 @@
 //! keeps its offsets across reconnects, so a broker outage loses nothing that was produced.
 //! A record that cannot be decoded is logged, counted and skipped; so is an event the database
 //! does not vouch for: an order it does not have, another owner or total, a status the order
-//! never had at that version (the topic is not trusted).
+//! never had at that version (the topic is not trusted). Each event it takes also moves this
+//! instance's staff figures (`backend/src/staff.rs`) before it reaches the sockets.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -39,6 +40,7 @@ impl Consumer {
         let partitions = self.target.partitions as usize;
         let offsets: Arc<Vec<std::sync::Mutex<Option<i64>>>> = Arc::new((0..partitions).map(|_| std::sync::Mutex::new(None)).collect());
         let mut failures: u32 = 0;
+        let figures_loaded = std::sync::atomic::AtomicBool::new(false);
         loop {
             let session = async {
                 let client = kafka::connect_with(&self.target.brokers, &self.target.security).await?;
@@ -53,6 +55,14 @@ impl Consumer {
                         let latest = kafka::bounded("reading the latest offset", pc.get_offset(OffsetAt::Latest)).await?;
                         *offsets[p].lock().expect("offset lock") = Some(latest);
                     }
+                }
+                // The staff figures start from the database now that the starting offsets are
+                // fixed: an order committed before this load is in it, one committed after is
+                // produced after those offsets; an order in both is counted once.
+                if !figures_loaded.load(Ordering::Relaxed) {
+                    let n = backend::staff::load_figures(&self.shop, backend::now_ms()).await.map_err(|e| format!("loading today's figures: {e}"))?;
+                    figures_loaded.store(true, Ordering::Relaxed);
+                    tracing::info!(orders = n, "staff figures loaded");
                 }
                 let loops = clients.into_iter().enumerate().map(|(p, pc)| self.partition_loop(pc, offsets.clone(), p));
                 futures::future::try_join_all(loops).await.map(|_| ())
@@ -114,13 +124,16 @@ impl Consumer {
             // again.)
             let ids: Vec<&str> = events.iter().map(|(_, e)| e.order_id.as_str()).collect();
             let facts = backend::orders::facts(&self.shop, &ids).await.map_err(|e| format!("reading the orders of a batch: {e}"))?;
-            for (at, event) in events {
-                if !facts.get(&event.order_id).is_some_and(|f| event.agrees_with(f)) {
+            for (at, mut event) in events {
+                let Some(order) = facts.get(&event.order_id).filter(|f| event.agrees_with(f)) else {
                     Metrics::inc(&self.metrics.events_untrusted, 1);
                     tracing::warn!(partition = p, offset = at, order_id = %event.order_id.chars().take(64).collect::<String>().escape_debug(), "skipping an event the database does not vouch for (order, owner, total or status)");
                     continue;
-                }
+                };
+                // Events written before they carried these fields get them from the database.
+                event.complete_from(order);
                 Metrics::inc(&self.metrics.events_consumed, 1);
+                backend::staff::apply_to_figures(&self.shop, &event);
                 if event.moved_stock() {
                     // Maybe on another instance: this one's cached catalog is stale.
                     self.shop.catalog().invalidate();

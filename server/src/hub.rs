@@ -69,9 +69,21 @@ pub struct Subscription {
     user_id: String,
     staff: bool,
     id: u64,
-    /// Set by the hub when it queued `Outgoing::Resync`; the socket clears it when it takes the
-    /// resync off its queue, and from then on gets events again.
-    pub overflowed: Arc<AtomicBool>,
+    /// Set by the hub when it queued `Outgoing::Resync`; cleared by [`Subscription::took_resync`].
+    overflowed: Arc<AtomicBool>,
+}
+
+impl Subscription {
+    /// The connection took `Outgoing::Resync` off its queue: from now on the hub queues events
+    /// for it again, and the refetch the browser makes on that message shows what was dropped.
+    pub fn took_resync(&self) {
+        self.overflowed.store(false, Ordering::Release);
+    }
+
+    /// Whether the hub gave up on this connection's queue and owes it a resync.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed.load(Ordering::Acquire)
+    }
 }
 
 impl Drop for Subscription {
@@ -238,6 +250,8 @@ mod tests {
             order_version: version,
             total_cents: 100,
             occurred_at: "2026-11-25T00:00:00Z".into(),
+            placed_at_ms: None,
+            previous_status: None,
         }
     }
 
@@ -261,15 +275,15 @@ mod tests {
         for v in 1..=5 {
             hub.publish(&event("alice", v));
         }
-        assert!(slow.overflowed.load(Ordering::Acquire));
-        assert!(!fast.overflowed.load(Ordering::Acquire));
+        assert!(slow.overflowed());
+        assert!(!fast.overflowed());
         let slow_got: Vec<_> = std::iter::from_fn(|| rx_slow.try_recv().ok()).collect();
         assert!(matches!(slow_got.as_slice(), [Outgoing::Frame(1, _), Outgoing::Frame(2, _), Outgoing::Resync]), "{slow_got:?}");
         assert_eq!(std::iter::from_fn(|| rx_fast.try_recv().ok()).count(), 5, "the fast socket got everything");
         assert_eq!(hub.metrics.events_dropped.load(Ordering::Relaxed), 3);
 
         // Once the socket has taken the resync, it gets events again.
-        slow.overflowed.store(false, Ordering::Release);
+        slow.took_resync();
         hub.publish(&event("alice", 6));
         assert!(matches!(rx_slow.try_recv(), Ok(Outgoing::Frame(6, f)) if f.as_str().contains("\"order_version\":6")));
     }

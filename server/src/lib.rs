@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod nudge;
 pub mod recent;
 pub mod relay;
+pub mod replay;
 pub mod security;
 pub mod sessions;
 pub mod sse;

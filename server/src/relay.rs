@@ -26,12 +26,15 @@ pub struct KafkaTarget {
     pub security: crate::kafka_security::KafkaSecurity,
     pub topic: String,
     pub partitions: i32,
+    /// How produced batches are compressed (`KAFKA_COMPRESSION`).
+    pub compression: Compression,
 }
 
 struct Producer {
     // Kept alive: the partition clients share its connections.
     _client: rskafka::client::Client,
     partitions: Vec<Arc<PartitionClient>>,
+    compression: Compression,
 }
 
 impl Producer {
@@ -39,7 +42,7 @@ impl Producer {
         let client = kafka::connect_with(&target.brokers, &target.security).await?;
         kafka::ensure_topic(&client, &target.topic, target.partitions).await?;
         let partitions = kafka::partition_clients(&client, &target.topic, target.partitions).await?;
-        Ok(Producer { _client: client, partitions })
+        Ok(Producer { _client: client, partitions, compression: target.compression })
     }
 
     /// Produces the rows, grouped by partition with their order kept; partitions in parallel.
@@ -58,10 +61,9 @@ impl Producer {
             });
         }
         let sends = per_partition.into_iter().enumerate().filter(|(_, r)| !r.is_empty()).map(|(p, records)| {
-            let pc = self.partitions[p].clone();
-            // LZ4 keeps requests small, which also avoids Nagle stalls (rskafka sets no TCP_NODELAY).
+            let (pc, compression) = (self.partitions[p].clone(), self.compression);
             async move {
-                kafka::bounded(&format!("producing to partition {p}"), pc.produce(records, Compression::Lz4)).await?;
+                kafka::bounded(&format!("producing to partition {p}"), pc.produce(records, compression)).await?;
                 nudge.produced(p);
                 Ok::<_, String>(())
             }

@@ -106,7 +106,7 @@ impl Writer {
                 outgoing = rx.recv() => match outgoing {
                     Some(Outgoing::Frame(seq, frame)) => data(Some(self.id(seq)), frame.as_str()),
                     Some(Outgoing::Resync) => {
-                        subscription.overflowed.store(false, Ordering::Release);
+                        subscription.took_resync();
                         span.in_scope(|| tracing::info!("stream queue overflowed; told to resync"));
                         data(None, &resync)
                     }

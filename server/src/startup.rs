@@ -67,25 +67,44 @@ pub struct RunningApp {
     pub broker: Option<Arc<EmbeddedBroker>>,
     pub brokers: Vec<String>,
     shutdown_tx: watch::Sender<bool>,
-    server: JoinHandle<()>,
+    /// `None` once [`RunningApp::shutdown`] has waited for it.
+    server: Option<JoinHandle<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl RunningApp {
     /// Stops accepting, closes sockets, stops the background tasks and the broker we started.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         let _ = self.shutdown_tx.send(true);
         // Every open socket sends a close frame and ends; sockets that open meanwhile end at once.
         self.hub.close();
-        if tokio::time::timeout(Duration::from_secs(10), self.server).await.is_err() {
-            tracing::warn!("HTTP server did not finish within 10 s");
+        if let Some(server) = self.server.take() {
+            if tokio::time::timeout(Duration::from_secs(10), server).await.is_err() {
+                tracing::warn!("HTTP server did not finish within 10 s");
+            }
         }
-        for t in self.tasks {
+        for t in std::mem::take(&mut self.tasks) {
             t.abort();
             let _ = t.await;
         }
         if let Some(b) = &self.broker {
             b.stop().await;
+        }
+    }
+}
+
+/// An app dropped without [`RunningApp::shutdown`] (a test that failed half-way, say) still
+/// stops what it started: the listener and every task are aborted, and the embedded broker's
+/// process is killed when its last handle goes (`kill_on_drop`).
+impl Drop for RunningApp {
+    fn drop(&mut self) {
+        let _ = self.shutdown_tx.send(true);
+        self.hub.close();
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        for t in self.tasks.drain(..) {
+            t.abort();
         }
     }
 }
@@ -171,8 +190,13 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
     let metrics = Arc::new(Metrics::default());
     let hub = Hub::new(metrics.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let target =
-        || KafkaTarget { brokers: brokers.clone(), security: config.kafka_security.clone(), topic: config.topic.clone(), partitions: config.partitions };
+    let target = || KafkaTarget {
+        brokers: brokers.clone(),
+        security: config.kafka_security.clone(),
+        topic: config.topic.clone(),
+        partitions: config.partitions,
+        compression: config.kafka_compression,
+    };
 
     let nudge = Arc::new(FetchNudge::new(config.partitions.max(1) as usize));
     let mut tasks = vec![
@@ -208,7 +232,7 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
     let registry = crate::listener::Registry::new(config.limits);
     let server = tokio::spawn(crate::listener::serve(listener, router, registry, metrics.clone(), shutdown_rx.clone()));
     tracing::info!(%addr, brokers = ?brokers, topic = %config.topic, "shop listening on http://{addr}");
-    Ok(RunningApp { addr, shop, hub, metrics, broker, brokers, shutdown_tx, server, tasks })
+    Ok(RunningApp { addr, shop, hub, metrics, broker, brokers, shutdown_tx, server: Some(server), tasks })
 }
 
 /// The app's route list, generated once per process.

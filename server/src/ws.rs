@@ -163,9 +163,7 @@ async fn write_loop(
             outgoing = rx.recv() => match outgoing {
                 Some(Outgoing::Frame(_, f)) => send(&mut sink, Message::Text(f)).await,
                 Some(Outgoing::Resync) => {
-                    // From here on the hub queues events again; the refetch the browser makes
-                    // on this message shows everything dropped before.
-                    subscription.overflowed.store(false, Ordering::Release);
+                    subscription.took_resync();
                     span.in_scope(|| tracing::info!("socket queue overflowed; told to resync"));
                     send(&mut sink, Message::Text(resync.clone())).await
                 }

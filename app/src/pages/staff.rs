@@ -10,8 +10,12 @@ use crate::error::AppError;
 use crate::pages::orders::{follow_live, LiveOrders, OrderCard};
 use crate::pages::{RequireUser, ToLogin};
 use crate::state::live::{Live, LiveMsg};
+use domain::figures::Figures;
 use domain::format_cents;
 use domain::views::{OrderSummary, StaffOverview};
+
+/// How long a burst of stock-moving orders waits before the low-stock list is read again.
+const LOW_STOCK_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[component]
 pub fn StaffPage() -> impl IntoView {
@@ -42,15 +46,31 @@ fn Dashboard() -> impl IntoView {
 }
 
 /// Today's figures, the chart, low stock and the live order feed, all following events.
+///
+/// The figures move in the browser: each event goes through the same projection the server
+/// keeps ([`Figures`]), so an open dashboard costs the server nothing per order. The server is
+/// asked again on a resync, every half minute (the chart's window moves with the clock, and a
+/// snapshot taken while events were in flight is put right), and, for the low-stock list, at most
+/// every few seconds while orders move stock.
 #[island(lazy)]
 fn StaffDashboard(orders: Vec<OrderSummary>, overview: StaffOverview) -> impl IntoView {
     crate::state::page::scoped();
+    let clock = ServerClock::new(overview.as_of_ms);
+    let figures = StoredValue::new(Figures::from_snapshot(&overview.today, &overview.per_minute, overview.as_of_ms));
     let overview = RwSignal::new(overview);
+    let refetching = StoredValue::new(false);
     let refresh_overview = move || {
+        if refetching.get_value() {
+            return;
+        }
+        refetching.set_value(true);
         leptos::task::spawn_local(async move {
             if let Ok(o) = staff_overview().await {
+                clock.set(o.as_of_ms);
+                figures.set_value(Figures::from_snapshot(&o.today, &o.per_minute, o.as_of_ms));
                 overview.set(o);
             }
+            refetching.set_value(false);
         })
     };
     let list = LiveOrders::new();
@@ -63,13 +83,30 @@ fn StaffDashboard(orders: Vec<OrderSummary>, overview: StaffOverview) -> impl In
         })
     };
     follow_live(list, None, refetch_orders, true);
-    // Figures move with every event.
-    Live::get().listen(move |msg| {
-        if matches!(msg, LiveMsg::Event(_) | LiveMsg::Resync) {
-            refresh_overview();
+    let stock_refresh_due = StoredValue::new(false);
+    Live::get().listen(move |msg| match msg {
+        LiveMsg::Event(event) => {
+            let now = clock.now();
+            if let Some(Some((today, bars))) = figures.try_update_value(|f| f.apply(event).then(|| (f.today(now), f.per_minute(now)))) {
+                overview.update(|o| {
+                    o.today = today;
+                    o.per_minute = bars;
+                });
+            }
+            // Stock moved: the low-stock list is read again, at most once per few seconds.
+            if event.moved_stock() && !stock_refresh_due.get_value() {
+                stock_refresh_due.set_value(true);
+                set_timeout(
+                    move || {
+                        stock_refresh_due.set_value(false);
+                        refresh_overview();
+                    },
+                    LOW_STOCK_REFRESH,
+                );
+            }
         }
+        LiveMsg::Resync => refresh_overview(),
     });
-    // The chart's window moves with the clock, not only with events.
     #[cfg(feature = "hydrate")]
     {
         if let Ok(handle) = set_interval_with_handle(refresh_overview, std::time::Duration::from_secs(30)) {
@@ -123,6 +160,41 @@ fn StaffDashboard(orders: Vec<OrderSummary>, overview: StaffOverview) -> impl In
             </For>
         </ul>
     }
+}
+
+/// The server's time as the browser can tell it: the snapshot's time plus what the browser's
+/// clock says has passed since, so a wrong clock on the staff member's computer moves neither
+/// the day nor the chart.
+#[derive(Clone, Copy)]
+struct ServerClock {
+    offset_ms: StoredValue<i64>,
+}
+
+impl ServerClock {
+    fn new(server_now_ms: i64) -> ServerClock {
+        let clock = ServerClock { offset_ms: StoredValue::new(0) };
+        clock.set(server_now_ms);
+        clock
+    }
+
+    fn set(&self, server_now_ms: i64) {
+        self.offset_ms.set_value(server_now_ms - browser_now_ms());
+    }
+
+    fn now(&self) -> i64 {
+        browser_now_ms() + self.offset_ms.get_value()
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn browser_now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// On the server the island only renders; its clock is never read there.
+#[cfg(not(feature = "hydrate"))]
+fn browser_now_ms() -> i64 {
+    0
 }
 
 #[component]

@@ -117,14 +117,7 @@ async fn websocket(live: Live, url: &str) -> Ended {
     let (_write, mut read) = ws.split();
     let mut live_since: Option<f64> = None;
     loop {
-        let next = read.next().fuse();
-        let silence = TimeoutFuture::new(SILENCE_MS).fuse();
-        futures::pin_mut!(next, silence);
-        let msg = futures::select! {
-            m = next => m,
-            _ = silence => None,
-        };
-        let Some(Ok(Message::Text(text))) = msg else { break };
+        let Some(Some(Ok(Message::Text(text)))) = within(SILENCE_MS, read.next()).await else { break };
         if receive(live, &text) {
             live_since = Some(js_sys::Date::now());
         }
@@ -147,12 +140,8 @@ async fn sse(live: Live, ws_url: &str, last_event_id: &mut Option<String>, probe
     let probe_timer = TimeoutFuture::new(PROBE_EVERY_MS).fuse();
     futures::pin_mut!(probe_timer);
     let ended = loop {
-        let next = messages.next().fuse();
-        let silence = TimeoutFuture::new(SILENCE_MS).fuse();
-        futures::pin_mut!(next, silence);
         let msg = futures::select! {
-            m = next => m,
-            _ = silence => None,
+            m = within(SILENCE_MS, messages.next()).fuse() => m.flatten(),
             _ = probe_timer => {
                 if probe && live_since.is_some() && websocket_goes_live(ws_url).await {
                     break Ended::WebSocketsWork;
@@ -183,12 +172,17 @@ async fn websocket_goes_live(url: &str) -> bool {
     use gloo_net::websocket::{futures::WebSocket, Message};
     let Ok(ws) = WebSocket::open(url) else { return false };
     let (_write, mut read) = ws.split();
-    let first = read.next().fuse();
-    let wait = TimeoutFuture::new(PROBE_WAIT_MS).fuse();
-    futures::pin_mut!(first, wait);
-    let msg = futures::select! {
-        m = first => m,
-        _ = wait => None,
-    };
-    matches!(msg, Some(Ok(Message::Text(text))) if matches!(serde_json::from_str(&text), Ok(ServerMessage::Hello { .. })))
+    let msg = within(PROBE_WAIT_MS, read.next()).await;
+    matches!(msg, Some(Some(Ok(Message::Text(text)))) if matches!(serde_json::from_str(&text), Ok(ServerMessage::Hello { .. })))
+}
+
+/// What `future` gives, or `None` when `ms` milliseconds pass first.
+async fn within<T>(ms: u32, future: impl std::future::Future<Output = T>) -> Option<T> {
+    let future = future.fuse();
+    let timer = TimeoutFuture::new(ms).fuse();
+    futures::pin_mut!(future, timer);
+    futures::select! {
+        value = future => Some(value),
+        _ = timer => None,
+    }
 }

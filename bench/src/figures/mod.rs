@@ -28,6 +28,7 @@ pub async fn listen(addr: SocketAddr, users: &[User], n: usize, parallel: usize,
 }
 
 pub mod p1;
+pub mod p10;
 pub mod p2;
 pub mod p3;
 pub mod p4;

@@ -109,6 +109,8 @@ async fn a_client_that_stops_reading_is_told_to_resync_and_slows_nobody() {
                 order_version: 2,
                 total_cents: 1,
                 occurred_at: "2026-11-28T00:00:00Z".into(),
+                placed_at_ms: None,
+                previous_status: None,
             });
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

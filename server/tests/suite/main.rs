@@ -5,12 +5,14 @@
 mod accounts;
 mod common;
 mod faults;
+mod figures;
 mod hardening;
 mod hostile;
 mod kafka_security;
 mod lifecycle;
 mod live;
 mod pages;
+mod replay;
 mod resets;
 mod shop;
 mod sse;

@@ -7,26 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::ConnectionTrait;
 use server::broker::EmbeddedBroker;
 use server::config::{Broker, Config};
 use server::RunningApp;
 
-mod client;
-mod stream;
-pub use client::{checkout_form, new_key, ws_refusal, Shopper};
-
-pub const PG_ADMIN_URL: &str = "postgres://root@127.0.0.1:5432/postgres";
-
-pub fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("shop-test-{tag}-{}", ulid::Ulid::new()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+pub use testkit::{checkout_form, free_port, fresh_postgres, new_key, temp_dir, ws_refusal, Shopper};
 
 /// A Tansu broker owned by the test (so the test can kill it by PID and start it again).
 pub async fn start_broker() -> Arc<EmbeddedBroker> {
@@ -63,16 +49,6 @@ pub async fn orders_created_on_topic(brokers: &[String]) -> Vec<String> {
     ids
 }
 
-/// A new, empty PostgreSQL database; fails the test with a clear message if PostgreSQL is down.
-pub async fn fresh_postgres() -> String {
-    let admin = Database::connect(PG_ADMIN_URL)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL must run on 127.0.0.1:5432 for this test (scripts/test.sh starts it): {e}"));
-    let name = format!("shop_test_{}", ulid::Ulid::new().to_string().to_lowercase());
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-    format!("postgres://root@127.0.0.1:5432/{name}")
-}
-
 /// Runs each named attack test against both databases the shop supports: for `fn name(db: Db)`
 /// it makes the tests `name::sqlite` and `name::postgres` (a database of its own).
 #[macro_export]
@@ -104,22 +80,12 @@ pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
 
 /// `/metrics` of a test app, as a scraper with the token reads it.
 pub async fn metrics(base: &str) -> String {
-    let r = reqwest::Client::new().get(format!("{base}/metrics")).bearer_auth(METRICS_TOKEN).send().await.unwrap();
-    assert_eq!(r.status(), 200, "/metrics");
-    r.text().await.unwrap()
+    testkit::metrics(base, METRICS_TOKEN).await
 }
 
-/// Waits up to `wait` for `/metrics` to show `line` (a whole line, e.g. `shop_x_total 3`).
+/// Waits up to `wait` for a test app's `/metrics` to show `line` (a whole line).
 pub async fn wait_for_metric(base: &str, line: &str, wait: Duration) {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let text = metrics(base).await;
-        if text.lines().any(|l| l == line) {
-            return;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "/metrics never showed `{line}` within {wait:?}:\n{text}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    testkit::wait_for_metric(base, METRICS_TOKEN, line, wait).await
 }
 
 /// Waits up to 5 s for the relay to mark every outbox row published (it does so after the
@@ -181,9 +147,22 @@ fn init_logs() {
     });
 }
 
+/// A test app: the server in this process, its data directory removed when the test ends.
+/// Dropped without `app.shutdown()` (a failed assertion), [`RunningApp`]'s `Drop` still stops
+/// its listener and tasks, so a failing test leaves nothing running.
 pub struct TestApp {
     pub app: RunningApp,
     pub base: String,
+    _data: DataDir,
+}
+
+/// Removes a test app's data directory (database file, mail, logs) when the app is dropped.
+struct DataDir(PathBuf);
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl TestApp {
@@ -194,9 +173,11 @@ impl TestApp {
     /// A test app with some configuration variables set otherwise.
     pub async fn spawn_with(db: Db, broker: &EmbeddedBroker, extra: &[(&str, &str)]) -> TestApp {
         init_logs();
-        let app = server::spawn(config_with(&db, broker, extra).await).await.unwrap_or_else(|e| panic!("server failed to start: {e}"));
+        let config = config_with(&db, broker, extra).await;
+        let data = DataDir(config.data_dir.clone());
+        let app = server::spawn(config).await.unwrap_or_else(|e| panic!("server failed to start: {e}"));
         let base = format!("http://{}", app.addr);
-        let t = TestApp { app, base };
+        let t = TestApp { app, base, _data: data };
         t.wait_ready().await;
         t
     }

@@ -9,6 +9,8 @@ use reqwest::cookie::{CookieStore, Jar};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::checkout_form;
+
 #[derive(Clone)]
 pub struct Shopper {
     pub http: reqwest::Client,
@@ -88,21 +90,6 @@ pub async fn ws_refusal(base: &str, cookie: &str) -> Option<u16> {
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Some(resp.status().as_u16()),
         Err(e) => panic!("/ws upgrade failed without an HTTP answer: {e}"),
     }
-}
-
-/// Valid shipping details, as the checkout form sends them.
-pub const SHIPPING: [(&str, &str); 7] = domain::fixtures::SHIPPING_FORM;
-
-/// A whole checkout form: [`SHIPPING`], the cart and the idempotency key.
-pub fn checkout_form<'a>(cart: &'a str, key: &'a str) -> Vec<(&'a str, &'a str)> {
-    let mut form = SHIPPING.to_vec();
-    form.push(("cart", cart));
-    form.push(("idempotency_key", key));
-    form
-}
-
-pub fn new_key() -> String {
-    ulid::Ulid::new().to_string()
 }
 
 pub struct Socket {

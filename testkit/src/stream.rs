@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::Shopper;
+use crate::Shopper;
 
 /// One message of the stream: its `id:` (if it had one) and its JSON `data:`.
 #[derive(Debug)]
