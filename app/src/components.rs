@@ -23,17 +23,30 @@ pub fn Logo() -> impl IntoView {
 #[component]
 pub fn AccountMenu(user: UserView) -> impl IntoView {
     view! {
-        <div class="flex items-center gap-2">
-            <a href="/account" title="Your account" class="hidden rounded-lg px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 md:inline dark:text-slate-300 dark:hover:bg-slate-800" data-testid="account-name">
-                {user.name.clone()}
-                {user.is_staff.then(|| view! { <span class="ml-1 rounded bg-indigo-100 px-1.5 py-0.5 text-xs font-semibold text-indigo-700 dark:bg-indigo-900 dark:text-indigo-200">"staff"</span> })}
+        <div class="flex items-center gap-1 sm:gap-2">
+            // On a phone the name gives way to an icon (still named, for screen readers).
+            <a href="/account" title="Your account" class="inline-flex items-center rounded-lg p-1.5 text-sm text-slate-600 hover:bg-slate-100 sm:p-2 md:px-2 md:py-1 dark:text-slate-300 dark:hover:bg-slate-800" data-testid="account-name">
+                <svg class="h-5 w-5 md:hidden" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" aria-hidden="true">
+                    <circle cx="12" cy="8" r="4" />
+                    <path d="M4 21c0-4.4 3.6-8 8-8s8 3.6 8 8" />
+                </svg>
+                <span class="sr-only md:not-sr-only">
+                    {user.name.clone()}
+                    {user.is_staff.then(|| view! { <span class="ml-1 rounded bg-indigo-100 px-1.5 py-0.5 text-xs font-semibold text-indigo-700 dark:bg-indigo-900 dark:text-indigo-200">"staff"</span> })}
+                </span>
             </a>
             <form method="post" action=Logout::url()>
                 <button
                     type="submit"
-                    class="rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800"
+                    title="Sign out"
+                    class="inline-flex items-center whitespace-nowrap rounded-lg p-1.5 text-sm font-medium sm:p-2 text-slate-600 hover:bg-slate-100 hover:text-slate-900 sm:px-3 dark:text-slate-300 dark:hover:bg-slate-800"
                 >
-                    "Sign out"
+                    <svg class="h-5 w-5 sm:hidden" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+                        <path d="M9 4H6a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h3" />
+                        <path d="M16 17l5-5-5-5" />
+                        <path d="M21 12H9" />
+                    </svg>
+                    <span class="sr-only sm:not-sr-only">"Sign out"</span>
                 </button>
             </form>
         </div>

@@ -144,16 +144,17 @@ pub fn CartBadge() -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let CurrentUser(user) = expect_context::<CurrentUser>();
-    let nav = "rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white aria-[current=page]:text-indigo-600 dark:aria-[current=page]:text-indigo-400";
+    let nav = "rounded-lg px-2 py-2 text-sm sm:px-3 font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white aria-[current=page]:text-indigo-600 dark:aria-[current=page]:text-indigo-400";
     view! {
         <header class="sticky top-0 z-40 border-b border-slate-200/80 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-950/80">
-            <div class="mx-auto flex h-16 max-w-6xl items-center gap-2 px-4 sm:px-6">
-                <A href="/" attr:class="mr-2 flex items-center gap-2 text-lg font-semibold tracking-tight" attr:aria-label="Pulse Shop, home">
+            <div class="mx-auto flex h-16 max-w-6xl items-center gap-1 px-3 sm:gap-2 sm:px-6">
+                <A href="/" attr:class="mr-1 flex shrink-0 items-center gap-2 text-lg font-semibold tracking-tight sm:mr-2" attr:aria-label="Pulse Shop, home">
                     <components::Logo />
                     <span class="hidden sm:inline">"Pulse Shop"</span>
                 </A>
                 <nav aria-label="Main" class="flex items-center gap-1">
-                    <A href="/products" attr:class=nav>"Products"</A>
+                    // On a phone the logo is the way to the catalog (`/` is the catalog too).
+                    <A href="/products" attr:class=format!("hidden sm:inline-block {nav}")>"Products"</A>
                     <A href="/orders" attr:class=nav>"Orders"</A>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
@@ -164,7 +165,7 @@ fn Header() -> impl IntoView {
                         })}
                     </Suspense>
                 </nav>
-                <div class="ml-auto flex items-center gap-2">
+                <div class="ml-auto flex items-center gap-1 sm:gap-2">
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             let user = user.await.ok().flatten().map(|u| u.id);
@@ -178,7 +179,7 @@ fn Header() -> impl IntoView {
                             match user.await {
                                 Ok(Some(u)) => view! { <components::AccountMenu user=u /> }.into_any(),
                                 _ => view! {
-                                    <A href="/login" attr:class="rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
+                                    <A href="/login" attr:class="whitespace-nowrap rounded-lg bg-indigo-600 px-2.5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 sm:px-3">
                                         "Sign in"
                                     </A>
                                 }.into_any(),

@@ -101,13 +101,14 @@ fn CartLineRow(product_id: String, product: Option<ProductView>) -> impl IntoVie
         }
     });
     view! {
-        <li class="flex items-center gap-4 p-4" data-testid="cart-line">
+        // On a phone the quantity, line total and remove button wrap under the product.
+        <li class="flex flex-wrap items-center gap-x-4 gap-y-2 p-4" data-testid="cart-line">
             {(!image.is_empty()).then(|| view! { <img src=image.clone() alt="" width="80" height="60" class="h-15 w-20 rounded-lg object-cover" /> })}
-            <div class="flex-1">
+            <div class="min-w-0 flex-1 basis-40">
                 <p class="font-medium">{name.clone()}</p>
                 <p class="text-sm text-slate-500">{format_cents(price)}" each"</p>
             </div>
-            <form method="post" action=SetCartQuantity::url() class="flex items-center gap-2" on:submit=|ev| ev.prevent_default()>
+            <form method="post" action=SetCartQuantity::url() class="ml-auto flex items-center gap-2" on:submit=|ev| ev.prevent_default()>
                 <input type="hidden" name="product_id" value=product_id.clone() />
                 <label class="sr-only" for=format!("qty-{product_id}")>{format!("Quantity of {name}")}</label>
                 <input

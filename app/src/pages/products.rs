@@ -32,14 +32,14 @@ pub fn ProductsPage() -> impl IntoView {
                 <h1 class="text-3xl font-bold tracking-tight">"Products"</h1>
                 <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Everyday tech and home goods, shipped fast. Stock updates live."</p>
             </div>
-            <form method="get" action="/products" role="search" class="flex gap-2">
+            <form method="get" action="/products" role="search" class="flex flex-wrap gap-2 sm:flex-nowrap">
                 <input
                     type="search"
                     name="q"
                     aria-label="Search products"
                     placeholder="Search…"
                     value=q
-                    class="w-44 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 sm:w-56 dark:border-slate-700 dark:bg-slate-900"
+                    class="w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 sm:w-56 dark:border-slate-700 dark:bg-slate-900"
                 />
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
@@ -49,7 +49,7 @@ pub fn ProductsPage() -> impl IntoView {
                             <select
                                 name="category"
                                 aria-label="Category"
-                                class="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm dark:border-slate-700 dark:bg-slate-900"
+                                class="min-w-0 flex-1 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm sm:flex-none dark:border-slate-700 dark:bg-slate-900"
                             >
                                 <option value="" selected=current.is_empty()>"All categories"</option>
                                 {cats.into_iter().map(|c| {
