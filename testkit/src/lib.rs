@@ -65,11 +65,10 @@ pub fn session_cookie(headers: &reqwest::header::HeaderMap) -> Option<String> {
         .get_all(reqwest::header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .map(str::trim)
-        .find(|pair| pair.starts_with("session=") || pair.starts_with("__Host-session="))
-        .filter(|pair| !pair.ends_with('='))
-        .map(str::to_owned)
+        .filter_map(|v| cookie::Cookie::parse(v).ok())
+        .find(|c| matches!(c.name(), "session" | "__Host-session"))
+        .filter(|c| !c.value().is_empty())
+        .map(|c| format!("{}={}", c.name(), c.value()))
 }
 
 /// `/metrics` of the shop at `base`, read as a scraper with `token` reads it.
