@@ -55,6 +55,10 @@ impl ReplayArgs {
 pub async fn read_log(target: &KafkaTarget) -> Result<LogRecords, String> {
     let client = kafka::connect_with(&target.brokers, &target.security).await?;
     let mut records = Vec::new();
+    // A shop that never published anything has no topic yet: its log is empty.
+    if !kafka::bounded("listing topics", client.list_topics()).await?.iter().any(|t| t.name == target.topic) {
+        return Ok(records);
+    }
     for (p, pc) in kafka::partition_clients(&client, &target.topic, target.partitions).await?.into_iter().enumerate() {
         let end = kafka::bounded("reading the end offset", pc.get_offset(OffsetAt::Latest)).await?;
         let mut offset = kafka::bounded("reading the earliest offset", pc.get_offset(OffsetAt::Earliest)).await?;
