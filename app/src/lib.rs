@@ -82,11 +82,15 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <pages::NotFound /> }>
                     <Route path=path!("/") view=pages::products::ProductsPage ssr=SsrMode::Async />
                     <Route path=path!("/products") view=pages::products::ProductsPage ssr=SsrMode::Async />
+                    <Route path=path!("/products/:id") view=pages::product::ProductPage ssr=SsrMode::Async />
                     <Route path=path!("/cart") view=pages::cart::CartPage ssr=SsrMode::Async />
                     <Route path=path!("/checkout") view=pages::checkout::CheckoutPage ssr=SsrMode::Async />
                     <Route path=path!("/orders") view=pages::orders::OrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/products") view=pages::staff_products::StaffProductsPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/products/new") view=pages::staff_products::NewProductPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/products/:id") view=pages::staff_products::EditProductPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=pages::auth::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=pages::auth::RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/forgot") view=pages::reset::ForgotPage ssr=SsrMode::Async />

@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use crate::entities::{order, outbox};
 use crate::{Shop, ShopError};
 use domain::audit::DbOrder;
-use domain::{OrderEvent, OrderStatus};
+use domain::{LogEvent, OrderEvent, OrderStatus};
 
 /// How many ids one `IN (…)` lists.
 const CHUNK: usize = 500;
@@ -48,7 +48,8 @@ pub async fn orders(shop: &Shop, since_ms: Option<i64>, also: &HashSet<String>) 
     Ok(out)
 }
 
-/// The events written to the outbox and not yet published, oldest first.
+/// The order events written to the outbox and not yet published, oldest first (catalog events
+/// are not part of the orders' audit).
 pub async fn unpublished(shop: &Shop) -> Result<Vec<OrderEvent>, ShopError> {
     let payloads: Vec<String> = outbox::Entity::find()
         .select_only()
@@ -58,5 +59,13 @@ pub async fn unpublished(shop: &Shop) -> Result<Vec<OrderEvent>, ShopError> {
         .into_tuple()
         .all(&shop.db)
         .await?;
-    payloads.iter().map(|p| OrderEvent::from_json(p.as_bytes()).map_err(|e| ShopError::Internal(format!("an outbox row does not decode: {e}")))).collect()
+    let mut events = Vec::with_capacity(payloads.len());
+    for payload in payloads {
+        match LogEvent::from_json(payload.as_bytes()) {
+            Ok(LogEvent::Order(event)) => events.push(event),
+            Ok(LogEvent::Product(_)) => {}
+            Err(e) => return Err(ShopError::Internal(format!("an outbox row does not decode: {e}"))),
+        }
+    }
+    Ok(events)
 }

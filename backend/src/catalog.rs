@@ -4,12 +4,14 @@
 //! instance when the order event arrives from Kafka (the consumer calls [`CatalogCache::invalidate`]),
 //! so the stock a page shows is never older than the last checkout it could know of.
 
+pub mod admin;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::entities::product;
+use crate::entities::{order_item, product};
 use crate::{Shop, ShopError};
 use domain::pricing::{PriceQuote, ProductSnapshot};
 use domain::views::ProductView;
@@ -49,17 +51,33 @@ impl CatalogCache {
     }
 }
 
-fn view(p: product::Model) -> ProductView {
+pub(crate) fn view(p: product::Model) -> ProductView {
     ProductView { id: p.id, name: p.name, description: p.description, category: p.category, price_cents: p.price_cents, stock: p.stock as i64, image: p.image }
 }
 
 async fn load(db: &DatabaseConnection) -> Result<Vec<ProductView>, ShopError> {
-    Ok(product::Entity::find().order_by_asc(product::Column::Category).order_by_asc(product::Column::Name).all(db).await?.into_iter().map(view).collect())
+    Ok(product::Entity::find()
+        .filter(product::Column::Archived.eq(false))
+        .order_by_asc(product::Column::Category)
+        .order_by_asc(product::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect())
 }
 
 /// Products below the threshold, lowest stock first (for staff).
 pub async fn low_stock(db: &DatabaseConnection, threshold: i32) -> Result<Vec<ProductView>, ShopError> {
-    Ok(product::Entity::find().filter(product::Column::Stock.lt(threshold)).order_by_asc(product::Column::Stock).all(db).await?.into_iter().map(view).collect())
+    Ok(product::Entity::find()
+        .filter(product::Column::Stock.lt(threshold))
+        .filter(product::Column::Archived.eq(false))
+        .order_by_asc(product::Column::Stock)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect())
 }
 
 /// Filters a product list by a free-text query (name, description, category) and a category.
@@ -106,4 +124,31 @@ pub async fn quote(shop: &Shop, cart: &str) -> Result<PriceQuote, ShopError> {
         .map(|p| ProductSnapshot { id: p.id.clone(), name: p.name.clone(), price_cents: p.price_cents, stock: p.stock })
         .collect();
     Ok(PriceQuote::for_cart(cart, &products))
+}
+
+/// One product on sale, for its page (archived products are not found).
+pub async fn product(shop: &Shop, id: &str) -> Result<ProductView, ShopError> {
+    shop.catalog.all(&shop.db).await?.iter().find(|p| p.id == id).cloned().ok_or(ShopError::NotFound)
+}
+
+/// These products as the database has them now: those on sale, and the ids of those archived
+/// (what the live catalog pushes to the pages after a change).
+pub async fn current(db: &DatabaseConnection, ids: &[String]) -> Result<(Vec<ProductView>, Vec<String>), ShopError> {
+    let rows = product::Entity::find().filter(product::Column::Id.is_in(ids.iter().cloned())).all(db).await?;
+    let (archived, on_sale): (Vec<_>, Vec<_>) = rows.into_iter().partition(|p| p.archived);
+    Ok((on_sale.into_iter().map(view).collect(), archived.into_iter().map(|p| p.id).collect()))
+}
+
+/// The products these orders hold: whose stock their placing or cancelling moved.
+pub async fn products_of_orders(db: &DatabaseConnection, order_ids: &[String]) -> Result<Vec<String>, ShopError> {
+    let mut ids: Vec<String> = order_item::Entity::find()
+        .select_only()
+        .column(order_item::Column::ProductId)
+        .filter(order_item::Column::OrderId.is_in(order_ids.iter().cloned()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
 }

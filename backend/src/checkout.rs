@@ -144,6 +144,8 @@ fn take_stock(line: &domain::cart::CartLine) -> sea_orm::UpdateMany<product::Ent
         .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).sub(line.quantity))
         .filter(product::Column::Id.eq(&line.product_id))
         .filter(product::Column::Stock.gte(line.quantity))
+        // Archived products are no longer sold, whatever a cart still holds.
+        .filter(product::Column::Archived.eq(false))
 }
 
 /// What there was of a product before this line took its share, and its price now.
@@ -260,7 +262,7 @@ async fn refusal(shop: &Shop, user_id: &str, lines: &[domain::cart::CartLine], k
         return Ok(PlacedOrder { order, repeated: true });
     }
     let ids: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
-    let products = product::Entity::find().filter(product::Column::Id.is_in(ids)).all(&shop.db).await?;
+    let products = product::Entity::find().filter(product::Column::Id.is_in(ids)).filter(product::Column::Archived.eq(false)).all(&shop.db).await?;
     let snapshots: Vec<ProductSnapshot> =
         products.into_iter().map(|p| ProductSnapshot { id: p.id, name: p.name, price_cents: p.price_cents, stock: p.stock as i64 }).collect();
     Err(match price_order(lines, &snapshots) {

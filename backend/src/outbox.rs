@@ -13,14 +13,15 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTra
 
 use crate::entities::outbox;
 use crate::{now_ms, Shop, ShopError};
-use domain::OrderEvent;
+use domain::{OrderEvent, ProductEvent};
 
 /// One row ready to publish.
 #[derive(Debug, Clone)]
 pub struct PendingEvent {
     pub id: i32,
     pub event_id: String,
-    pub order_id: String,
+    /// The Kafka record key: the order's id, or the product's for a catalog event.
+    pub key: String,
     pub payload: String,
 }
 
@@ -31,12 +32,22 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, event: &OrderEvent, now: i64)
     Ok(())
 }
 
+/// Writes a catalog event (`domain::catalog_event`), keyed by its product.
+pub async fn enqueue_product<C: ConnectionTrait>(conn: &C, event: &ProductEvent, now: i64) -> Result<(), ShopError> {
+    row(&event.event_id, &event.product_id, event.to_json(), now).exec_without_returning(conn).await?;
+    Ok(())
+}
+
 /// The INSERT of one event's outbox row, for callers that run it together with other statements.
 pub fn insert(event: &OrderEvent, now: i64) -> sea_orm::Insert<outbox::ActiveModel> {
+    row(&event.event_id, &event.order_id, event.to_json(), now)
+}
+
+fn row(event_id: &str, key: &str, payload: String, now: i64) -> sea_orm::Insert<outbox::ActiveModel> {
     outbox::Entity::insert(outbox::ActiveModel {
-        event_id: Set(event.event_id.clone()),
-        order_id: Set(event.order_id.clone()),
-        payload: Set(event.to_json()),
+        event_id: Set(event_id.to_owned()),
+        record_key: Set(key.to_owned()),
+        payload: Set(payload),
         created_at: Set(now),
         published_at: Set(None),
         attempts: Set(0),
@@ -83,7 +94,7 @@ fn unpublished(limit: u64) -> sea_orm::Select<outbox::Entity> {
 }
 
 fn to_pending(rows: Vec<outbox::Model>) -> Vec<PendingEvent> {
-    rows.into_iter().map(|r| PendingEvent { id: r.id, event_id: r.event_id, order_id: r.order_id, payload: r.payload }).collect()
+    rows.into_iter().map(|r| PendingEvent { id: r.id, event_id: r.event_id, key: r.record_key, payload: r.payload }).collect()
 }
 
 async fn mark<C: ConnectionTrait>(conn: &C, rows: &[PendingEvent], outcome: Result<(), String>) -> Result<usize, ShopError> {

@@ -130,6 +130,13 @@ pub enum ServerMessage {
     },
     /// An order event the receiver may see.
     Event { event: OrderEvent },
+    /// Products as they are now, after staff changed them or orders moved their stock (public:
+    /// every catalog page gets these, signed in or not). `archived`: ids no longer sold.
+    Catalog {
+        products: Vec<crate::views::ProductView>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        archived: Vec<String>,
+    },
     /// The server dropped messages for this socket (it read too slowly): refetch state.
     Resync,
     /// Sent periodically so the browser can tell a live link from a silently dead one.

@@ -7,6 +7,8 @@
 
 pub mod audit;
 pub mod cart;
+pub mod catalog;
+pub mod catalog_event;
 pub mod event;
 pub mod figures;
 #[cfg(any(test, feature = "fixtures"))]
@@ -19,6 +21,7 @@ pub mod throttle;
 pub mod validation;
 pub mod views;
 
+pub use catalog_event::{LogEvent, ProductChange, ProductEvent};
 pub use event::{EventType, OrderEvent, ServerMessage, EVENT_SCHEMA_VERSION};
 pub use lifecycle::{Actor, OrderStatus, TransitionError};
 pub use money::format_cents;

@@ -101,3 +101,24 @@ pub struct StaffOverview {
     /// Products with fewer units than this are listed as low on stock.
     pub threshold: i32,
 }
+
+/// A product as staff manage it: the shopper's view plus what only staff see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffProduct {
+    pub product: ProductView,
+    /// The edit version: a save names the version it started from (optimistic concurrency).
+    pub version: i64,
+    pub archived: bool,
+    pub updated_at_ms: i64,
+}
+
+/// One page of the staff product table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffProductPage {
+    pub products: Vec<StaffProduct>,
+    pub page: u64,
+    pub pages: u64,
+    /// Products matching the filters, over all pages.
+    pub total: u64,
+    pub categories: Vec<String>,
+}

@@ -128,7 +128,9 @@ test('signing out and in again in place swaps the live connection with the sessi
   const seen = watch(page);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
-  await expect(page.getByTestId('connection-status').first()).toHaveAttribute('data-state', 'idle');
+  // Signed out on the catalog, the visit keeps a visitor's connection (the catalog's public
+  // frames only), never the old session's.
+  await expect(page.getByTestId('connection-status').first()).toHaveAttribute('data-role', 'visitor', { timeout: 10_000 });
   await page.getByRole('link', { name: 'Sign in' }).click();
   await waitForHydration(page);
   await page.getByLabel('Email').fill(email);
@@ -137,6 +139,7 @@ test('signing out and in again in place swaps the live connection with the sessi
   await page.waitForURL((url) => url.pathname === '/');
   await waitForHydration(page);
   await expect(page.getByTestId('connection-status').first()).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
+  await expect(page.getByTestId('connection-status').first()).toHaveAttribute('data-role', 'shopper');
   expect(seen.documents).toBe(0);
   expect(seen.sockets, 'one new socket, for the new session').toBe(1);
 });

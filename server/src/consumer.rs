@@ -1,5 +1,6 @@
 //! The Kafka consumer: one per server instance, reading every partition of the topic (fan-out,
-//! no consumer group) and handing each event to the hub.
+//! no consumer group) and handing each order event to the hub, and each change of a product
+//! (a catalog event, or an order that moved stock) to the live catalog (`catalog_feed.rs`).
 //!
 //! It starts at the latest offset (browsers resync on connect, so history is not replayed) and
 //! keeps its offsets across reconnects, so a broker outage loses nothing that was produced.
@@ -15,13 +16,14 @@ use std::time::Duration;
 use rskafka::client::partition::{OffsetAt, PartitionClient};
 use tokio::sync::watch;
 
+use crate::catalog_feed::CatalogFeed;
 use crate::hub::Hub;
 use crate::kafka;
 use crate::metrics::Metrics;
 use crate::nudge::FetchNudge;
 use crate::relay::KafkaTarget;
 use backend::Shop;
-use domain::OrderEvent;
+use domain::LogEvent;
 
 pub struct Consumer {
     pub target: KafkaTarget,
@@ -30,6 +32,8 @@ pub struct Consumer {
     pub metrics: Arc<Metrics>,
     /// Set by this instance's relay when it produced to a partition.
     pub nudge: Arc<FetchNudge>,
+    /// Told of every product whose stock or details changed, for the live catalog.
+    pub catalog_feed: Arc<CatalogFeed>,
     /// How long an idle partition waits before fetching again: the longest an event produced by
     /// another instance waits here (this instance's own events come with a nudge).
     pub max_wait_ms: i32,
@@ -108,8 +112,15 @@ impl Consumer {
             for r in records {
                 offset = offset.max(r.offset + 1);
                 let Some(value) = r.record.value else { continue };
-                match OrderEvent::from_json(&value) {
-                    Ok(event) => events.push((r.offset, event)),
+                match LogEvent::from_json(&value) {
+                    Ok(LogEvent::Order(event)) => events.push((r.offset, event)),
+                    Ok(LogEvent::Product(event)) => {
+                        // The feed sends the product as the database has it, so an invented
+                        // event shows nobody anything the database does not hold.
+                        Metrics::inc(&self.metrics.events_consumed, 1);
+                        self.shop.catalog().invalidate();
+                        self.catalog_feed.product_changed(&event.product_id);
+                    }
                     Err(e) => {
                         Metrics::inc(&self.metrics.events_malformed, 1);
                         // Cut: the parser's message quotes the input, which anyone can make huge.
@@ -137,6 +148,9 @@ impl Consumer {
                 if event.moved_stock() {
                     // Maybe on another instance: this one's cached catalog is stale.
                     self.shop.catalog().invalidate();
+                    if self.hub.watches_catalog() {
+                        self.catalog_feed.order_moved_stock(&event.order_id);
+                    }
                 }
                 let span = tracing::debug_span!("event", order_id = %event.order_id, event_id = %event.event_id);
                 let _enter = span.enter();

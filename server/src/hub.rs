@@ -29,9 +29,14 @@ pub enum Outgoing {
     Resync,
 }
 
+/// The sequence number of catalog frames: they are not kept for resuming (`recent.rs`), and a
+/// stream gives them no `id:`.
+pub const CATALOG_SEQ: u64 = 0;
+
 /// The hub's side of one socket. The sender lives here only, so a closed hub closes every
 /// socket's queue (`Hub::close`), which is how sockets learn of a shutdown without each of them
 /// watching a shared signal on every wake-up.
+#[derive(Clone)]
 struct Entry {
     tx: mpsc::Sender<Outgoing>,
     overflowed: Arc<AtomicBool>,
@@ -47,6 +52,9 @@ struct Registry {
     /// 10,000 staff sockets closing scanned all the others under the write lock, which holds up
     /// every publish meanwhile.
     staff: HashMap<u64, Entry>,
+    /// Sockets that asked for the public catalog frames (every browser's; visitors' only get
+    /// those), keyed like `staff`.
+    catalog: HashMap<u64, Entry>,
     /// Sockets held per user, staff included (`WS_PER_USER` caps it).
     per_user: HashMap<String, usize>,
     closed: bool,
@@ -90,6 +98,7 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         let mut reg = self.hub.registry.write().expect("hub lock");
         let id = self.id;
+        reg.catalog.remove(&id);
         if let Some(n) = reg.per_user.get_mut(&self.user_id) {
             *n -= 1;
             if *n == 0 {
@@ -120,6 +129,7 @@ impl Hub {
         user_id: &str,
         session: &str,
         staff: bool,
+        catalog: bool,
         queue: usize,
         max_per_user: usize,
     ) -> Option<(Subscription, mpsc::Receiver<Outgoing>)> {
@@ -136,6 +146,9 @@ impl Hub {
             *held += 1;
             if !reg.closed {
                 let entry = Entry { tx, overflowed: overflowed.clone(), session: session.to_owned() };
+                if catalog {
+                    reg.catalog.insert(id, entry.clone());
+                }
                 if staff {
                     reg.staff.insert(id, entry);
                 } else {
@@ -153,8 +166,22 @@ impl Hub {
         let seq = self.recent.lock().expect("recent lock").push(&event.user_id, frame.clone());
         let reg = self.registry.read().expect("hub lock");
         let owners = reg.by_user.get(&event.user_id).map(Vec::as_slice).unwrap_or_default();
+        self.offer(owners.iter().map(|(_, e)| e).chain(reg.staff.values()), seq, &frame)
+    }
+
+    /// Queues a catalog frame (`ServerMessage::Catalog`) for every socket that watches the
+    /// catalog. Never waits for a socket.
+    pub fn publish_catalog(&self, message: &ServerMessage) -> usize {
+        let frame = Utf8Bytes::from(message.to_json());
+        let _one_at_a_time = self.publishing.lock().expect("publish lock");
+        let reg = self.registry.read().expect("hub lock");
+        self.offer(reg.catalog.values(), CATALOG_SEQ, &frame)
+    }
+
+    /// Queues the frame for each socket (under `publishing`); a full queue gets the resync.
+    fn offer<'a>(&self, entries: impl Iterator<Item = &'a Entry>, seq: u64, frame: &Utf8Bytes) -> usize {
         let (mut queued, mut dropped) = (0, 0);
-        for entry in owners.iter().map(|(_, e)| e).chain(reg.staff.values()) {
+        for entry in entries {
             if entry.overflowed.load(Ordering::Acquire) {
                 // Already told to resync, which covers this event too.
                 dropped += 1;
@@ -212,6 +239,7 @@ impl Hub {
         let mut reg = self.registry.write().expect("hub lock");
         let before = reg.staff.len() + reg.by_user.values().map(Vec::len).sum::<usize>();
         reg.staff.retain(|_, e| !ended.contains(&e.session));
+        reg.catalog.retain(|_, e| !ended.contains(&e.session));
         reg.by_user.retain(|_, list| {
             list.retain(|(_, e)| !ended.contains(&e.session));
             !list.is_empty()
@@ -225,7 +253,13 @@ impl Hub {
         reg.closed = true;
         reg.by_user.clear();
         reg.staff.clear();
+        reg.catalog.clear();
         reg.per_user.clear();
+    }
+
+    /// Whether any socket watches the catalog (else there is no catalog frame to build).
+    pub fn watches_catalog(&self) -> bool {
+        !self.registry.read().expect("hub lock").catalog.is_empty()
     }
 
     pub fn connections(&self) -> usize {
@@ -258,9 +292,9 @@ mod tests {
     #[test]
     fn routes_to_owner_and_staff_only() {
         let hub = Hub::new(Arc::default());
-        let (_a, mut rx_a) = hub.subscribe("alice", "s-alice", false, 8, usize::MAX).unwrap();
-        let (_b, mut rx_b) = hub.subscribe("bob", "s-bob", false, 8, usize::MAX).unwrap();
-        let (_s, mut rx_s) = hub.subscribe("staff-1", "s-staff-1", true, 8, usize::MAX).unwrap();
+        let (_a, mut rx_a) = hub.subscribe("alice", "s-alice", false, false, 8, usize::MAX).unwrap();
+        let (_b, mut rx_b) = hub.subscribe("bob", "s-bob", false, false, 8, usize::MAX).unwrap();
+        let (_s, mut rx_s) = hub.subscribe("staff-1", "s-staff-1", true, false, 8, usize::MAX).unwrap();
         assert_eq!(hub.publish(&event("alice", 1)), 2);
         assert!(matches!(rx_a.try_recv().unwrap(), Outgoing::Frame(1, f) if f.as_str().contains("\"user_id\":\"alice\"")));
         assert!(rx_s.try_recv().is_ok());
@@ -270,8 +304,8 @@ mod tests {
     #[test]
     fn a_full_queue_ends_with_a_resync_for_that_socket_only() {
         let hub = Hub::new(Arc::default());
-        let (slow, mut rx_slow) = hub.subscribe("alice", "s-alice", false, 3, usize::MAX).unwrap();
-        let (fast, mut rx_fast) = hub.subscribe("staff", "s-staff", true, 64, usize::MAX).unwrap();
+        let (slow, mut rx_slow) = hub.subscribe("alice", "s-alice", false, false, 3, usize::MAX).unwrap();
+        let (fast, mut rx_fast) = hub.subscribe("staff", "s-staff", true, false, 64, usize::MAX).unwrap();
         for v in 1..=5 {
             hub.publish(&event("alice", v));
         }
@@ -291,12 +325,12 @@ mod tests {
     #[test]
     fn closing_the_hub_closes_every_queue_and_later_ones() {
         let hub = Hub::new(Arc::default());
-        let (_a, mut rx_a) = hub.subscribe("alice", "s-alice", false, 8, usize::MAX).unwrap();
-        let (_s, mut rx_s) = hub.subscribe("staff-1", "s-staff-1", true, 8, usize::MAX).unwrap();
+        let (_a, mut rx_a) = hub.subscribe("alice", "s-alice", false, false, 8, usize::MAX).unwrap();
+        let (_s, mut rx_s) = hub.subscribe("staff-1", "s-staff-1", true, false, 8, usize::MAX).unwrap();
         hub.close();
         assert!(matches!(rx_a.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
         assert!(matches!(rx_s.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
-        let (_late, mut rx_late) = hub.subscribe("bob", "s-bob", false, 8, usize::MAX).unwrap();
+        let (_late, mut rx_late) = hub.subscribe("bob", "s-bob", false, false, 8, usize::MAX).unwrap();
         assert!(matches!(rx_late.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
         assert_eq!(hub.connections(), 0);
     }
@@ -304,13 +338,13 @@ mod tests {
     #[test]
     fn dropping_a_subscription_unregisters_it() {
         let hub = Hub::new(Arc::default());
-        let (sub, _rx) = hub.subscribe("alice", "s-alice", false, 2, usize::MAX).unwrap();
+        let (sub, _rx) = hub.subscribe("alice", "s-alice", false, false, 2, usize::MAX).unwrap();
         assert_eq!(hub.connections(), 1);
         drop(sub);
         assert_eq!(hub.connections(), 0);
         assert_eq!(hub.publish(&event("alice", 1)), 0);
 
-        let staff: Vec<_> = (0..3).map(|i| hub.subscribe(&format!("staff-{i}"), &format!("s-{i}"), true, 2, usize::MAX).unwrap()).collect();
+        let staff: Vec<_> = (0..3).map(|i| hub.subscribe(&format!("staff-{i}"), &format!("s-{i}"), true, false, 2, usize::MAX).unwrap()).collect();
         let mut staff = staff.into_iter();
         let (first, second, third) = (staff.next().unwrap(), staff.next().unwrap(), staff.next().unwrap());
         drop(second);
@@ -323,24 +357,43 @@ mod tests {
     #[test]
     fn a_user_holds_at_most_the_allowed_sockets() {
         let hub = Hub::new(Arc::new(Metrics::default()));
-        let first = hub.subscribe("alice", "s-alice", false, 2, 2).unwrap();
-        let _second = hub.subscribe("alice", "s-alice", false, 2, 2).unwrap();
-        assert!(hub.subscribe("alice", "s-alice", false, 2, 2).is_none(), "a third socket is refused");
-        assert!(hub.subscribe("bob", "s-bob", true, 2, 2).is_some(), "other users are not affected");
+        let first = hub.subscribe("alice", "s-alice", false, false, 2, 2).unwrap();
+        let _second = hub.subscribe("alice", "s-alice", false, false, 2, 2).unwrap();
+        assert!(hub.subscribe("alice", "s-alice", false, false, 2, 2).is_none(), "a third socket is refused");
+        assert!(hub.subscribe("bob", "s-bob", true, false, 2, 2).is_some(), "other users are not affected");
         drop(first);
-        assert!(hub.subscribe("alice", "s-alice", false, 2, 2).is_some(), "a closed socket frees its place");
+        assert!(hub.subscribe("alice", "s-alice", false, false, 2, 2).is_some(), "a closed socket frees its place");
     }
 
     #[test]
     fn ending_a_session_closes_its_sockets_only() {
         let hub = Hub::new(Arc::new(Metrics::default()));
-        let (_a1, mut rx_a1) = hub.subscribe("alice", "s-ended", false, 4, 8).unwrap();
-        let (_a2, mut rx_a2) = hub.subscribe("alice", "s-kept", false, 4, 8).unwrap();
-        let (_s, mut rx_s) = hub.subscribe("staff-1", "s-staff", true, 4, 8).unwrap();
+        let (_a1, mut rx_a1) = hub.subscribe("alice", "s-ended", false, false, 4, 8).unwrap();
+        let (_a2, mut rx_a2) = hub.subscribe("alice", "s-kept", false, false, 4, 8).unwrap();
+        let (_s, mut rx_s) = hub.subscribe("staff-1", "s-staff", true, false, 4, 8).unwrap();
         let ended = ["s-ended".to_owned()].into_iter().collect();
         assert_eq!(hub.close_sessions(&ended), 1);
         assert!(rx_a1.try_recv().is_err_and(|e| e == mpsc::error::TryRecvError::Disconnected), "the ended session's queue is closed");
         assert!(rx_a2.try_recv().is_err_and(|e| e == mpsc::error::TryRecvError::Empty));
         assert!(rx_s.try_recv().is_err_and(|e| e == mpsc::error::TryRecvError::Empty));
+    }
+
+    #[test]
+    fn catalog_frames_reach_the_sockets_that_watch_the_catalog_only() {
+        let hub = Hub::new(Arc::new(Metrics::default()));
+        let (_visitor, mut rx_visitor) = hub.subscribe("visitor:127.0.0.1", "", false, true, 4, 8).unwrap();
+        let (_alice, mut rx_alice) = hub.subscribe("alice", "s-alice", false, true, 4, 8).unwrap();
+        let (_bench, mut rx_bench) = hub.subscribe("bob", "s-bob", false, false, 4, 8).unwrap();
+        assert!(hub.watches_catalog());
+        let message = ServerMessage::Catalog { products: vec![], archived: vec!["lumen-lamp".into()] };
+        assert_eq!(hub.publish_catalog(&message), 2);
+        assert!(matches!(rx_visitor.try_recv(), Ok(Outgoing::Frame(CATALOG_SEQ, f)) if f.as_str().contains("lumen-lamp")));
+        assert!(matches!(rx_alice.try_recv(), Ok(Outgoing::Frame(CATALOG_SEQ, _))));
+        assert!(rx_bench.try_recv().is_err(), "a socket that did not ask gets no catalog frames");
+        hub.publish(&event("alice", 1));
+        assert!(rx_visitor.try_recv().is_err(), "a visitor never gets an order event");
+        assert!(rx_alice.try_recv().is_ok());
+        drop((_visitor, _alice));
+        assert!(!hub.watches_catalog(), "closed sockets leave the catalog's list");
     }
 }

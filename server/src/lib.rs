@@ -10,6 +10,7 @@
 #![recursion_limit = "256"]
 
 pub mod broker;
+pub mod catalog_feed;
 pub mod cli;
 pub mod config;
 pub mod consumer;

@@ -52,8 +52,8 @@ impl Producer {
         let mut per_partition: Vec<Vec<Record>> = vec![Vec::new(); n as usize];
         let now = chrono::Utc::now();
         for row in rows {
-            per_partition[kafka::partition_for(&row.order_id, n) as usize].push(Record {
-                key: Some(row.order_id.clone().into_bytes()),
+            per_partition[kafka::partition_for(&row.key, n) as usize].push(Record {
+                key: Some(row.key.clone().into_bytes()),
                 value: Some(row.payload.clone().into_bytes()),
                 // No headers: Tansu's SQLite engine slows down as its header table grows.
                 headers: Default::default(),

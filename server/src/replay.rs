@@ -21,7 +21,7 @@ use backend::Shop;
 use domain::audit::{compare, LogRecords, Position};
 use domain::figures::{utc_midnight, utc_ms_from_rfc3339, Figures, KEEP_BEFORE_MIDNIGHT_MS};
 use domain::views::DayFigures;
-use domain::{format_cents, OrderEvent};
+use domain::{format_cents, LogEvent};
 
 /// What the command was asked.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -69,12 +69,13 @@ pub async fn read_log(target: &KafkaTarget) -> Result<LogRecords, String> {
             };
             for r in batch.into_iter().filter(|r| r.offset >= offset && r.offset < end) {
                 let at = Position { partition: p as i32, offset: r.offset };
-                let event = r
-                    .record
-                    .value
-                    .as_deref()
-                    .ok_or_else(|| "a record without a value".to_owned())
-                    .and_then(|v| OrderEvent::from_json(v).map_err(|e| e.to_string()));
+                // Catalog events share the topic; the orders' audit leaves them out.
+                let event = match r.record.value.as_deref().map(LogEvent::from_json) {
+                    Some(Ok(LogEvent::Product(_))) => continue,
+                    Some(Ok(LogEvent::Order(event))) => Ok(event),
+                    Some(Err(e)) => Err(e.to_string()),
+                    None => Err("a record without a value".to_owned()),
+                };
                 records.push((at, event));
             }
             offset = last + 1;

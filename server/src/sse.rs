@@ -11,20 +11,22 @@
 //! browser tell a dead link from a quiet one.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
-use serde::Deserialize;
+use axum::Extension;
 use tokio::sync::mpsc;
 use tokio::time::interval;
 
 use crate::hub::{Outgoing, Subscription};
 use crate::recent::{EventId, Resume};
 use crate::startup::AppState;
+use crate::ws::LiveParams;
 use domain::ServerMessage;
 
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
@@ -32,21 +34,21 @@ const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
 /// socket whose send stalls.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
-#[derive(Deserialize)]
-pub struct Params {
-    last_event_id: Option<String>,
-}
-
-pub async fn handler(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<Params>) -> Response {
-    let (session, (subscription, rx)) = match crate::ws::admit(&state, &headers).await {
+pub async fn handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<LiveParams>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> Response {
+    let (viewer, (subscription, rx)) = match crate::ws::admit(&state, &headers, &params, peer.map(|Extension(ConnectInfo(a))| a.ip())).await {
         Ok(admitted) => admitted,
         Err(refused) => return refused,
     };
-    let staff = session.is_staff();
+    let staff = viewer.staff;
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_owned).or(params.last_event_id);
     // Subscribed first: what is published from here on is queued, what came before is in the gap.
     let resume = last.map(|last| match EventId::parse(&last) {
-        Some(id) => state.hub.resume(id, &session.user_id, staff),
+        Some(id) => state.hub.resume(id, &viewer.user_id, staff),
         None => Resume::Lost,
     });
     match &resume {
@@ -57,8 +59,8 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap, Query(pa
     // One message in flight between the writer and the response body: a reader that stops
     // reading stops the writer at its next send, and the hub's queue does the buffering.
     let (body_tx, mut body_rx) = mpsc::channel::<Bytes>(1);
-    let role = if staff { "staff" } else { "shopper" };
-    let span = tracing::info_span!("sse", user_id = %session.user_id, staff);
+    let role = viewer.role;
+    let span = tracing::info_span!("sse", user_id = %viewer.user_id, staff);
     let writer = Writer { tx: body_tx, epoch: state.hub.epoch() };
     let metrics = state.metrics.clone();
     tokio::spawn(async move {
@@ -104,7 +106,8 @@ impl Writer {
             let message = tokio::select! {
                 biased;
                 outgoing = rx.recv() => match outgoing {
-                    Some(Outgoing::Frame(seq, frame)) => data(Some(self.id(seq)), frame.as_str()),
+                    // Catalog frames are not kept for resuming: they carry no id.
+                    Some(Outgoing::Frame(seq, frame)) => data((seq != crate::hub::CATALOG_SEQ).then(|| self.id(seq)), frame.as_str()),
                     Some(Outgoing::Resync) => {
                         subscription.took_resync();
                         span.in_scope(|| tracing::info!("stream queue overflowed; told to resync"));

@@ -25,6 +25,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::broker::EmbeddedBroker;
+use crate::catalog_feed::CatalogFeed;
 use crate::config::{Broker, Config};
 use crate::consumer::Consumer;
 use crate::hub::Hub;
@@ -199,12 +200,20 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
     };
 
     let nudge = Arc::new(FetchNudge::new(config.partitions.max(1) as usize));
+    let catalog_feed = Arc::new(CatalogFeed::default());
+    let consumer = Consumer {
+        target: target(),
+        hub: hub.clone(),
+        shop: shop.clone(),
+        metrics: metrics.clone(),
+        nudge: nudge.clone(),
+        catalog_feed: catalog_feed.clone(),
+        max_wait_ms: config.fetch_max_wait_ms,
+    };
     let mut tasks = vec![
-        tokio::spawn(relay::run(shop.clone(), target(), metrics.clone(), nudge.clone(), shutdown_rx.clone())),
-        tokio::spawn(
-            Consumer { target: target(), hub: hub.clone(), shop: shop.clone(), metrics: metrics.clone(), nudge, max_wait_ms: config.fetch_max_wait_ms }
-                .run(shutdown_rx.clone()),
-        ),
+        tokio::spawn(relay::run(shop.clone(), target(), metrics.clone(), nudge, shutdown_rx.clone())),
+        tokio::spawn(consumer.run(shutdown_rx.clone())),
+        tokio::spawn(catalog_feed.run(shop.clone(), hub.clone(), shutdown_rx.clone())),
     ];
     tasks.push(tokio::spawn(crate::sessions::watch(shop.clone(), hub.clone(), shutdown_rx.clone())));
     if let Some(b) = &broker {

@@ -13,7 +13,9 @@ use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -25,7 +27,6 @@ use tokio::time::{interval, timeout, Instant};
 use crate::hub::{Outgoing, Subscription};
 use crate::listener::Slot;
 use crate::startup::AppState;
-use backend::auth::Session;
 use domain::ServerMessage;
 
 const PING_EVERY: Duration = Duration::from_secs(15);
@@ -41,8 +42,15 @@ const WRITE_BUFFER: usize = 0;
 /// buffered.
 const MAX_INCOMING_MESSAGE: usize = 16 * 1024;
 
-pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>, headers: HeaderMap, slot: Option<Extension<Arc<Slot>>>) -> Response {
-    let (session, queue) = match admit(&state, &headers).await {
+pub async fn handler(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<LiveParams>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    slot: Option<Extension<Arc<Slot>>>,
+) -> Response {
+    let (viewer, queue) = match admit(&state, &headers, &params, peer.map(|Extension(ConnectInfo(a))| a.ip())).await {
         Ok(admitted) => admitted,
         Err(refused) => return refused,
     };
@@ -56,16 +64,16 @@ pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>, header
         .write_buffer_size(WRITE_BUFFER)
         .max_message_size(MAX_INCOMING_MESSAGE)
         .max_frame_size(MAX_INCOMING_MESSAGE)
-        .on_upgrade(move |socket| serve(socket, session, queue, state, slot))
+        .on_upgrade(move |socket| serve(socket, viewer, queue, state, slot))
 }
 
-#[tracing::instrument(name = "ws", skip_all, fields(user_id = %session.user_id, staff = session.is_staff()))]
-async fn serve(socket: WebSocket, session: Session, queue: (Subscription, Receiver<Outgoing>), state: AppState, _slot: Option<Arc<Slot>>) {
+#[tracing::instrument(name = "ws", skip_all, fields(user_id = %viewer.user_id, staff = viewer.staff))]
+async fn serve(socket: WebSocket, viewer: Viewer, queue: (Subscription, Receiver<Outgoing>), state: AppState, _slot: Option<Arc<Slot>>) {
     let (subscription, rx) = queue;
     state.metrics.ws_connections.fetch_add(1, Ordering::Relaxed);
     tracing::debug!("socket open");
     let (sink, mut stream) = socket.split();
-    let role = if session.is_staff() { "staff" } else { "shopper" };
+    let role = viewer.role;
     let heard = Arc::new(Heard::new());
     // Two tasks per socket. The writer sleeps on its queue and its ping timer only, so an event
     // wakes it, it writes, and it waits again without touching the read side; this task reads,
@@ -94,31 +102,81 @@ async fn serve(socket: WebSocket, session: Session, queue: (Subscription, Receiv
     tracing::debug!("socket closed");
 }
 
+/// Who a live channel speaks for.
+pub(crate) struct Viewer {
+    /// The hub's key: the account's id, or `visitor:<address>` for a signed-out visitor.
+    pub user_id: String,
+    pub staff: bool,
+    /// What the hello says: `staff`, `shopper` or `visitor`.
+    pub role: &'static str,
+}
+
+/// What the browser asks of a live channel: `?catalog=1` adds the public catalog frames
+/// (`ServerMessage::Catalog`); without a session, only those are open to it.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LiveParams {
+    #[serde(default)]
+    catalog: Option<String>,
+    /// Server-Sent Events only: the stream's last event, where `Last-Event-ID` cannot be set.
+    #[serde(default)]
+    pub last_event_id: Option<String>,
+}
+
+impl LiveParams {
+    fn catalog(&self) -> bool {
+        self.catalog.as_deref() == Some("1")
+    }
+}
+
 /// The checks both live channels (`/ws` and `/events`) make before they open: the `Origin`
-/// (403 for another site), a live session (401 without one), and the account's cap on live
-/// connections (429). Admitted, the caller holds the channel's place in the hub.
-pub(crate) async fn admit(state: &AppState, headers: &HeaderMap) -> Result<(Session, (Subscription, Receiver<Outgoing>)), Response> {
+/// (403 for another site), a live session (401 without one, unless only the public catalog is
+/// asked for and no session cookie was sent), and the cap on live connections per account or,
+/// for visitors, per address (429). Admitted, the caller holds the channel's place in the hub.
+pub(crate) async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &LiveParams,
+    peer: Option<IpAddr>,
+) -> Result<(Viewer, (Subscription, Receiver<Outgoing>)), Response> {
     if !crate::security::origin_allowed(headers) {
         return Err((StatusCode::FORBIDDEN, "cross-origin live connection refused").into_response());
     }
-    let session = match app::api::cookies::session_token(headers) {
-        Some(token) => backend::sessions::current(&state.shop, &token).await,
+    let token = app::api::cookies::session_token(headers);
+    let session = match &token {
+        Some(token) => backend::sessions::current(&state.shop, token).await,
         None => Ok(None),
     };
-    let session = match session {
-        Ok(Some(session)) => session,
+    let (viewer, session_id, cap) = match session {
+        Ok(Some(session)) => {
+            let staff = session.is_staff();
+            (Viewer { user_id: session.user_id, staff, role: if staff { "staff" } else { "shopper" } }, session.id, state.ws_per_user)
+        }
+        // A visitor: the catalog's public frames only. A cookie that no longer opens a session
+        // is refused, so that a browser learns its session ended.
+        Ok(None) if token.is_none() && params.catalog() => {
+            let address = peer.map_or_else(String::new, |ip| ip.to_string());
+            // Visitors behind one address (an office, a carrier's NAT) share its places.
+            (
+                Viewer { user_id: format!("visitor:{address}"), staff: false, role: "visitor" },
+                String::new(),
+                state.ws_per_user.saturating_mul(VISITORS_PER_ACCOUNT_CAP),
+            )
+        }
         Ok(None) => return Err((StatusCode::UNAUTHORIZED, "sign in to receive live updates").into_response()),
         Err(e) => {
             tracing::error!(error = %e, "session lookup failed");
             return Err((StatusCode::SERVICE_UNAVAILABLE, "try again shortly").into_response());
         }
     };
-    let Some(queue) = state.hub.subscribe(&session.user_id, &session.id, session.is_staff(), state.ws_queue, state.ws_per_user) else {
+    let Some(queue) = state.hub.subscribe(&viewer.user_id, &session_id, viewer.staff, params.catalog(), state.ws_queue, cap) else {
         state.metrics.ws_refused.fetch_add(1, Ordering::Relaxed);
         return Err((StatusCode::TOO_MANY_REQUESTS, "too many live connections for this account: close another tab").into_response());
     };
-    Ok((session, queue))
+    Ok((viewer, queue))
 }
+
+/// How many times an account's cap on live connections one address may hold as visitors.
+const VISITORS_PER_ACCOUNT_CAP: usize = 4;
 
 /// When the peer was last heard from, for the writer's dead-peer check.
 struct Heard {

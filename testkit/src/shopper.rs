@@ -67,7 +67,17 @@ impl Shopper {
     }
 
     pub async fn socket(&self) -> Socket {
-        let url = self.base.replace("http://", "ws://") + "/ws";
+        self.socket_at("/ws").await
+    }
+
+    /// A socket that also takes the public catalog frames, as the browser's does; without a
+    /// session, a visitor's.
+    pub async fn catalog_socket(&self) -> Socket {
+        self.socket_at("/ws?catalog=1").await
+    }
+
+    async fn socket_at(&self, path: &str) -> Socket {
+        let url = self.base.replace("http://", "ws://") + path;
         let mut req = url.into_client_request().unwrap();
         if let Some(c) = self.cookie_header() {
             req.headers_mut().insert("cookie", c.parse().unwrap());

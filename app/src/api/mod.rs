@@ -10,6 +10,7 @@ pub mod forms;
 pub mod me;
 pub mod orders;
 pub mod reset;
+pub mod staff_catalog;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {

@@ -9,23 +9,13 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::forms::take_flash;
 use crate::api::me::{my_account, AccountSettings, ChangePassword, EndSession, Rename, SessionRow, SignOutEverywhere};
 use crate::components::{format_time, ErrorNotice, Field, Skeleton, SuccessNotice};
 use crate::error::AppError;
-use crate::pages::ToLogin;
+use crate::pages::{flash_errors, ToLogin};
 
 const BUTTON: &str = "rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500";
 const SECTION: &str = "rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900";
-
-/// A failed plain form's flash, loaded before the page renders.
-type FlashResource = Resource<Result<Option<crate::api::forms::Flash>, AppError>>;
-
-/// The errors a failed form left for this page, by form.
-fn flash_errors(form: &'static str) -> (RwSignal<BTreeMap<String, String>>, RwSignal<Option<String>>, FlashResource) {
-    let flash = Resource::new_blocking(|| (), move |_| take_flash(form.into()));
-    (RwSignal::new(BTreeMap::new()), RwSignal::new(None), flash)
-}
 
 #[component]
 pub fn AccountPage() -> impl IntoView {

@@ -29,16 +29,48 @@ pub fn CartPage() -> impl IntoView {
 }
 
 /// The cart's lines, quantities and subtotal, kept current as the cart changes (here or in
-/// another tab). `catalog` is the products as the server read them, for names and prices.
+/// another tab) and as the catalog changes: `catalog` is the products as the server read them,
+/// and the live catalog's frames update their prices and stock. A price that changed while the
+/// cart is open is marked on its line ("was …") and announced.
 #[island(lazy)]
 fn CartView(catalog: Vec<ProductView>) -> impl IntoView {
     crate::state::page::scoped();
     let cart = CartStore::get();
-    let find = move |id: &str| catalog.iter().find(|p| p.id == id).cloned();
-    let subtotal = {
-        let find = find.clone();
-        Signal::derive(move || cart.cart.with(|c| c.subtotal_cents(|id| find(id).map(|p| p.price_cents))))
-    };
+    let catalog = RwSignal::new(catalog);
+    let was = RwSignal::new(std::collections::HashMap::<String, i64>::new());
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::state::live::{Live, LiveMsg};
+        use crate::state::toast::{use_toasts, Tone};
+        let toasts = use_toasts();
+        let live = Live::get();
+        live.watch_catalog();
+        live.listen(move |msg| {
+            let LiveMsg::Catalog { products, archived } = msg else { return };
+            for p in products {
+                let before = catalog.with_untracked(|c| c.iter().find(|o| o.id == p.id).map(|o| o.price_cents));
+                if let Some(before) = before.filter(|b| *b != p.price_cents) {
+                    if cart.cart.with_untracked(|c| c.quantity_of(&p.id)) > 0 {
+                        was.update(|w| {
+                            w.entry(p.id.clone()).or_insert(before);
+                        });
+                        toasts.push(Tone::Info, format!("The price of {} changed from {} to {}.", p.name, format_cents(before), format_cents(p.price_cents)));
+                    }
+                }
+            }
+            catalog.update(|c| {
+                c.retain(|o| !archived.contains(&o.id));
+                for p in products {
+                    match c.iter_mut().find(|o| o.id == p.id) {
+                        Some(o) => *o = p.clone(),
+                        None => c.push(p.clone()),
+                    }
+                }
+            });
+        });
+    }
+    let find = move |id: &str| catalog.with(|c| c.iter().find(|p| p.id == id).cloned());
+    let subtotal = Signal::derive(move || cart.cart.with(|c| c.subtotal_cents(|id| find(id).map(|p| p.price_cents))));
     view! {
         <Show
             when=move || cart.cart.with(|c| !c.lines.is_empty())
@@ -49,12 +81,13 @@ fn CartView(catalog: Vec<ProductView>) -> impl IntoView {
                     <For
                         each=move || cart.cart.get().lines
                         key=|l| l.product_id.clone()
-                        children={
-                            let find = find.clone();
-                            move |line| {
-                                let product = find(&line.product_id);
-                                view! { <CartLineRow product_id=line.product_id.clone() product=product /> }
-                            }
+                        children=move |line| {
+                            let product = catalog.with_untracked(|c| c.iter().find(|p| p.id == line.product_id).cloned());
+                            let id = line.product_id.clone();
+                            let price = Signal::derive(move || find(&id).map_or(0, |p| p.price_cents));
+                            let id = line.product_id.clone();
+                            let was_price = Signal::derive(move || was.with(|w| w.get(&id).copied()));
+                            view! { <CartLineRow product_id=line.product_id.clone() product=product price was_price /> }
                         }
                     />
                 </ul>
@@ -73,14 +106,16 @@ fn CartView(catalog: Vec<ProductView>) -> impl IntoView {
     }
 }
 
+/// One line. `price` follows the live catalog; `was_price` is the price before it changed while
+/// the cart was open.
 #[component]
-fn CartLineRow(product_id: String, product: Option<ProductView>) -> impl IntoView {
+fn CartLineRow(product_id: String, product: Option<ProductView>, price: Signal<i64>, was_price: Signal<Option<i64>>) -> impl IntoView {
     let cart = CartStore::get();
     let id = product_id.clone();
     let quantity = Signal::derive(move || cart.cart.with(|c| c.quantity_of(&id)));
-    let (name, price, image, stock) = match &product {
-        Some(p) => (p.name.clone(), p.price_cents, p.image.clone(), p.stock),
-        None => (format!("Unavailable product ({product_id})"), 0, String::new(), 0),
+    let (name, image, stock) = match &product {
+        Some(p) => (p.name.clone(), p.image.clone(), p.stock),
+        None => (format!("Unavailable product ({product_id})"), String::new(), 0),
     };
     let (id_change, id_remove, id_typed) = (product_id.clone(), product_id.clone(), product_id.clone());
     let max = stock.clamp(1, domain::cart::MAX_QUANTITY);
@@ -106,7 +141,14 @@ fn CartLineRow(product_id: String, product: Option<ProductView>) -> impl IntoVie
             {(!image.is_empty()).then(|| view! { <img src=image.clone() alt="" width="80" height="60" class="h-15 w-20 rounded-lg object-cover" /> })}
             <div class="min-w-0 flex-1 basis-40">
                 <p class="font-medium">{name.clone()}</p>
-                <p class="text-sm text-slate-500">{format_cents(price)}" each"</p>
+                <p class="text-sm text-slate-500">
+                    {move || format_cents(price.get())}" each"
+                    {move || was_price.get().map(|w| view! {
+                        <span data-testid="price-changed" class="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-semibold text-amber-800 dark:bg-amber-900 dark:text-amber-200">
+                            {format!("Price changed, was {}", format_cents(w))}
+                        </span>
+                    })}
+                </p>
             </div>
             <form method="post" action=SetCartQuantity::url() class="ml-auto flex items-center gap-2" on:submit=|ev| ev.prevent_default()>
                 <input type="hidden" name="product_id" value=product_id.clone() />
@@ -129,7 +171,7 @@ fn CartLineRow(product_id: String, product: Option<ProductView>) -> impl IntoVie
                     <button type="submit" class="text-sm font-medium text-indigo-600">"Update"</button>
                 </noscript>
             </form>
-            <span class="w-24 text-right font-semibold">{move || format_cents(price * quantity.get())}</span>
+            <span class="w-24 text-right font-semibold">{move || format_cents(price.get() * quantity.get())}</span>
             <form method="post" action=SetCartQuantity::url() on:submit=move |ev| { ev.prevent_default(); cart.set_quantity(&id_remove, 0); }>
                 <input type="hidden" name="product_id" value=product_id.clone() />
                 <input type="hidden" name="quantity" value="0" />

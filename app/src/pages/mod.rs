@@ -10,16 +10,20 @@ pub mod auth;
 pub mod cart;
 pub mod checkout;
 pub mod orders;
+pub mod product;
 pub mod products;
 pub mod reset;
 pub mod staff;
+pub mod staff_products;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
+use crate::api::forms::{take_flash, Flash};
 use crate::components::{EmptyState, ErrorNotice, Skeleton};
+use crate::error::AppError;
 use crate::CurrentUser;
 use domain::views::UserView;
 
@@ -83,4 +87,14 @@ pub fn ToLogin() -> impl IntoView {
             .unwrap_or_else(|| format!("?{}", location.search.get_untracked().trim_start_matches('?')))
     );
     view! { <Redirect path=format!("/login?next={}", crate::api::account::urlencode(&next)) /> }
+}
+
+/// A failed plain form's flash, loaded before the page renders.
+pub type FlashResource = Resource<Result<Option<Flash>, AppError>>;
+
+/// What a page needs to show the errors a failed plain form left for it: the field errors, a
+/// message for the form as a whole, and the flash itself (with the values typed).
+pub fn flash_errors(form: &'static str) -> (RwSignal<std::collections::BTreeMap<String, String>>, RwSignal<Option<String>>, FlashResource) {
+    let flash = Resource::new_blocking(|| (), move |_| take_flash(form.into()));
+    (RwSignal::new(Default::default()), RwSignal::new(None), flash)
 }

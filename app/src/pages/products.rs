@@ -81,6 +81,7 @@ pub fn ProductsPage() -> impl IntoView {
                             {list.into_iter().map(|p| view! { <ProductCard product=p /> }).collect_view()}
                         </ul>
                         <AddToCartForms />
+                        <LiveCatalog />
                     }),
                     Err(e) => EitherOf3::C(view! { <ErrorNotice message=e.to_string() /> }),
                 }
@@ -93,12 +94,8 @@ pub fn ProductsPage() -> impl IntoView {
 fn ProductCard(product: ProductView) -> impl IntoView {
     let ProductView { id, name, description, category, price_cents, stock, image } = product;
     let out_of_stock = stock <= 0;
-    let stock_note = match stock {
-        s if s <= 0 => Some("Out of stock".to_owned()),
-        s if s <= 5 => Some(format!("Only {s} left")),
-        _ => None,
-    };
     let card_id = id.clone();
+    let href = format!("/products/{id}");
     // The card's looks are named classes (`style/tailwind.css`, "product card"), not utility
     // lists: the grid repeats them for every product, in the HTML and in the render (P6).
     view! {
@@ -106,14 +103,14 @@ fn ProductCard(product: ProductView) -> impl IntoView {
             <img src=image alt=name.clone() width="400" height="300" loading="lazy" decoding="async" class="product-card-img" />
             <div class="product-card-body">
                 <div class="product-card-head">
-                    <h2 class="product-card-title">{name.clone()}</h2>
+                    <h2 class="product-card-title"><a href=href>{name.clone()}</a></h2>
                     <span class="product-card-price" data-testid="price">{format_cents(price_cents)}</span>
                 </div>
                 <p class="product-card-category">{category}</p>
                 <p class="product-card-description">{description}</p>
                 <div class="product-card-foot">
                     <span data-testid="stock" class=if out_of_stock { "product-card-stock sold-out" } else { "product-card-stock" }>
-                        {stock_note}
+                        {stock_note(stock)}
                     </span>
                     <AddToCartForm id name stock />
                 </div>
@@ -122,10 +119,24 @@ fn ProductCard(product: ProductView) -> impl IntoView {
     }
 }
 
+/// What a card says of its stock: nothing when there is plenty.
+pub fn stock_note(stock: i64) -> &'static str {
+    // Static text for the common cases keeps the card's render free of allocations (P6).
+    match stock {
+        s if s <= 0 => "Out of stock",
+        1 => "Only 1 left",
+        2 => "Only 2 left",
+        3 => "Only 3 left",
+        4 => "Only 4 left",
+        5 => "Only 5 left",
+        _ => "",
+    }
+}
+
 /// "Add to cart": a plain form posting to the server, which is what it does without WASM. The
 /// data attributes are for [`AddToCartForms`].
 #[component]
-fn AddToCartForm(id: String, name: String, stock: i64) -> impl IntoView {
+pub fn AddToCartForm(id: String, name: String, stock: i64) -> impl IntoView {
     let out_of_stock = stock <= 0;
     let label = format!("Add {name} to cart");
     let product_id = id.clone();
@@ -144,7 +155,7 @@ fn AddToCartForm(id: String, name: String, stock: i64) -> impl IntoView {
 /// listening to the forms' submit events, rather than one island per card: each island costs
 /// the server a wrapper and its props as JSON on every render (P6).
 #[island]
-fn AddToCartForms() -> impl IntoView {
+pub fn AddToCartForms() -> impl IntoView {
     crate::state::page::scoped();
     #[cfg(feature = "hydrate")]
     {
@@ -178,4 +189,98 @@ fn AddToCartForms() -> impl IntoView {
         }
     }
     view! { <span hidden></span> }
+}
+
+/// Keeps the cards of the page (the grid, or one product's page) in step with the live catalog:
+/// stock, price and the button change in place when staff or other shoppers change them. The
+/// cards are plain server-rendered HTML (one island for all of them, as for the forms), so the
+/// frames are applied to their elements; a resync reads the catalog again.
+#[island]
+pub fn LiveCatalog() -> impl IntoView {
+    crate::state::page::scoped();
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::state::live::{Live, LiveMsg};
+        let live = Live::get();
+        live.watch_catalog();
+        live.listen(move |msg| match msg {
+            LiveMsg::Catalog { products, archived } => {
+                products.iter().for_each(live_dom::show);
+                archived.iter().for_each(|id| live_dom::withdraw(id));
+            }
+            LiveMsg::Resync => leptos::task::spawn_local(async {
+                if let Ok(all) = list_products(String::new(), String::new()).await {
+                    all.iter().for_each(live_dom::show);
+                }
+            }),
+            LiveMsg::Event(_) => {}
+        });
+    }
+    view! { <span hidden></span> }
+}
+
+#[cfg(feature = "hydrate")]
+mod live_dom {
+    //! The catalog cards' elements, changed in place.
+    use wasm_bindgen::JsCast;
+
+    use domain::format_cents;
+    use domain::views::ProductView;
+
+    fn cards(id: &str) -> Vec<web_sys::Element> {
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return vec![] };
+        // Ids are `[a-z0-9-]` (the server refuses others), safe inside the quotes.
+        let Ok(list) = doc.query_selector_all(&format!("[data-testid=\"product-card\"][data-product-id=\"{id}\"]")) else { return vec![] };
+        (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<web_sys::Element>().ok()).collect()
+    }
+
+    fn find(card: &web_sys::Element, selector: &str) -> Option<web_sys::Element> {
+        card.query_selector(selector).ok().flatten()
+    }
+
+    pub fn show(p: &ProductView) {
+        for card in cards(&p.id) {
+            set_stock(&card, super::stock_note(p.stock), p.stock <= 0);
+            if let Some(price) = find(&card, "[data-testid=\"price\"]") {
+                price.set_text_content(Some(&format_cents(p.price_cents)));
+            }
+            if let Some(form) = find(&card, "form[data-add-to-cart]") {
+                let _ = form.set_attribute("data-stock", &p.stock.to_string());
+            }
+            set_button(&card, if p.stock <= 0 { None } else { Some("Add to cart") }, "Sold out");
+        }
+    }
+
+    /// Archived: no longer sold.
+    pub fn withdraw(id: &str) {
+        for card in cards(id) {
+            set_stock(&card, "No longer sold", true);
+            if let Some(form) = find(&card, "form[data-add-to-cart]") {
+                let _ = form.set_attribute("data-stock", "0");
+            }
+            set_button(&card, None, "Unavailable");
+        }
+    }
+
+    fn set_stock(card: &web_sys::Element, text: &str, sold_out: bool) {
+        if let Some(stock) = find(card, "[data-testid=\"stock\"]") {
+            stock.set_text_content(Some(text));
+            let _ = if sold_out { stock.class_list().add_1("sold-out") } else { stock.class_list().remove_1("sold-out") };
+        }
+    }
+
+    /// `enabled`: the button's text when it can be used; else it is disabled with `disabled_text`.
+    fn set_button(card: &web_sys::Element, enabled: Option<&str>, disabled_text: &str) {
+        let Some(button) = find(card, "form[data-add-to-cart] button") else { return };
+        match enabled {
+            Some(text) => {
+                let _ = button.remove_attribute("disabled");
+                button.set_text_content(Some(text));
+            }
+            None => {
+                let _ = button.set_attribute("disabled", "");
+                button.set_text_content(Some(disabled_text));
+            }
+        }
+    }
 }

@@ -14,9 +14,6 @@ use domain::figures::Figures;
 use domain::format_cents;
 use domain::views::{OrderSummary, StaffOverview};
 
-/// How long a burst of stock-moving orders waits before the low-stock list is read again.
-const LOW_STOCK_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
-
 #[component]
 pub fn StaffPage() -> impl IntoView {
     view! {
@@ -50,8 +47,8 @@ fn Dashboard() -> impl IntoView {
 /// The figures move in the browser: each event goes through the same projection the server
 /// keeps ([`Figures`]), so an open dashboard costs the server nothing per order. The server is
 /// asked again on a resync, every half minute (the chart's window moves with the clock, and a
-/// snapshot taken while events were in flight is put right), and, for the low-stock list, at most
-/// every few seconds while orders move stock.
+/// snapshot taken while events were in flight is put right). The low-stock list follows the
+/// live catalog's frames.
 #[island(lazy)]
 fn StaffDashboard(orders: Vec<OrderSummary>, overview: StaffOverview) -> impl IntoView {
     crate::state::page::scoped();
@@ -83,7 +80,6 @@ fn StaffDashboard(orders: Vec<OrderSummary>, overview: StaffOverview) -> impl In
         })
     };
     follow_live(list, None, refetch_orders, true);
-    let stock_refresh_due = StoredValue::new(false);
     Live::get().listen(move |msg| match msg {
         LiveMsg::Event(event) => {
             let now = clock.now();
@@ -93,18 +89,12 @@ fn StaffDashboard(orders: Vec<OrderSummary>, overview: StaffOverview) -> impl In
                     o.per_minute = bars;
                 });
             }
-            // Stock moved: the low-stock list is read again, at most once per few seconds.
-            if event.moved_stock() && !stock_refresh_due.get_value() {
-                stock_refresh_due.set_value(true);
-                set_timeout(
-                    move || {
-                        stock_refresh_due.set_value(false);
-                        refresh_overview();
-                    },
-                    LOW_STOCK_REFRESH,
-                );
-            }
         }
+        // Stock moved (orders, restocks, counts) or products changed: the low-stock list
+        // follows the catalog's live frames.
+        LiveMsg::Catalog { products, archived } => overview.update(|o| {
+            domain::catalog::update_low_stock(&mut o.low_stock, o.threshold as i64, products, archived);
+        }),
         LiveMsg::Resync => refresh_overview(),
     });
     #[cfg(feature = "hydrate")]
@@ -135,7 +125,10 @@ fn StaffDashboard(orders: Vec<OrderSummary>, overview: StaffOverview) -> impl In
                     <OrdersChart buckets=o.per_minute.clone() />
                 </section>
                 <section aria-label="Low stock" class="mb-8 rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
-                    <h2 class="mb-3 font-semibold">{format!("Low stock (below {})", o.threshold)}</h2>
+                    <div class="mb-3 flex flex-wrap items-baseline justify-between gap-2">
+                        <h2 class="font-semibold">{format!("Low stock (below {})", o.threshold)}</h2>
+                        <a href="/staff/products" class="text-sm font-semibold text-indigo-600 hover:underline dark:text-indigo-400">"Manage products"</a>
+                    </div>
                     {if o.low_stock.is_empty() {
                         view! { <p class="text-sm text-slate-500">"Every product is well stocked."</p> }.into_any()
                     } else {
@@ -143,7 +136,7 @@ fn StaffDashboard(orders: Vec<OrderSummary>, overview: StaffOverview) -> impl In
                             <ul class="grid gap-2 text-sm sm:grid-cols-2" data-testid="low-stock">
                                 {o.low_stock.into_iter().map(|p| view! {
                                     <li class="flex justify-between rounded-lg bg-slate-50 px-3 py-2 dark:bg-slate-800">
-                                        <span>{p.name}</span>
+                                        <a href=format!("/staff/products/{}", p.id) class="hover:underline">{p.name}</a>
                                         <span class=if p.stock == 0 { "font-semibold text-rose-600" } else { "font-semibold text-amber-600" }>{format!("{} left", p.stock)}</span>
                                     </li>
                                 }).collect_view()}

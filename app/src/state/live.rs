@@ -65,6 +65,11 @@ impl Transport {
 #[derive(Clone, Debug)]
 pub enum LiveMsg {
     Event(OrderEvent),
+    /// Products as they are now (the live catalog); `archived`: ids no longer sold.
+    Catalog {
+        products: Vec<domain::views::ProductView>,
+        archived: Vec<String>,
+    },
     /// Refetch: just (re)connected, or the server dropped messages for this socket.
     Resync,
 }
@@ -84,13 +89,19 @@ type Listeners = ();
 pub struct Live {
     pub state: RwSignal<ConnState>,
     pub transport: RwSignal<Transport>,
+    /// Whom the server says the connection speaks for: `staff`, `shopper` or `visitor`.
+    pub role: RwSignal<String>,
     #[allow(dead_code)] // read in the browser only
     listeners: Listeners,
     #[allow(dead_code)] // read in the browser only
     next_id: StoredValue<u64>,
-    /// Whose session the open socket speaks for (`None`: no socket).
+    /// Whose session the open socket speaks for (`None`: no socket; `Some("")`: a visitor's).
     #[allow(dead_code)] // read in the browser only
     user: StoredValue<Option<String>>,
+    /// A page of the visit showed the catalog: a signed-out visitor keeps a socket for its
+    /// public frames.
+    #[allow(dead_code)] // read in the browser only
+    wants_catalog: StoredValue<bool>,
     /// Ends the running connection loop, and with it the socket.
     #[cfg(feature = "hydrate")]
     stop: StoredValue<Option<futures::future::AbortHandle>>,
@@ -105,9 +116,11 @@ impl Live {
         Live {
             state: RwSignal::new(ConnState::Idle),
             transport: RwSignal::new(Transport::WebSocket),
+            role: RwSignal::new(String::new()),
             listeners,
             next_id: StoredValue::new(1),
             user: StoredValue::new(None),
+            wants_catalog: StoredValue::new(false),
             #[cfg(feature = "hydrate")]
             stop: StoredValue::new(None),
         }
@@ -166,6 +179,8 @@ impl Live {
     /// and signing in as someone else replaces it.
     #[cfg(feature = "hydrate")]
     pub fn connect_as(self, user: Option<String>) {
+        // Signed out on a visit that showed the catalog: a visitor's socket.
+        let user = user.or_else(|| self.wants_catalog.get_value().then(String::new));
         if self.user.with_value(|u| *u == user) {
             return;
         }
@@ -173,6 +188,7 @@ impl Live {
             stop.abort();
         }
         self.user.set_value(user.clone());
+        self.role.set(String::new());
         if user.is_none() {
             self.state.set(ConnState::Idle);
             return;
@@ -187,6 +203,25 @@ impl Live {
 
     #[cfg(not(feature = "hydrate"))]
     pub fn connect_as(self, _user: Option<String>) {}
+
+    /// A page shows the catalog: its live frames are wanted even with nobody signed in.
+    #[cfg(feature = "hydrate")]
+    pub fn watch_catalog(self) {
+        if self.wants_catalog.get_value() {
+            return;
+        }
+        self.wants_catalog.set_value(true);
+        // After the header's indicator had its turn (its effect runs once hydration is done): a
+        // signed-in visit keeps its own socket, which carries the catalog's frames too.
+        set_timeout(
+            move || {
+                if self.user.with_value(Option::is_none) {
+                    self.connect_as(None);
+                }
+            },
+            std::time::Duration::ZERO,
+        );
+    }
 }
 
 /// Delay before reconnect attempt `n` (1-based): 0.5 s doubling to at most 15 s, with ±50 % jitter.
@@ -218,6 +253,7 @@ pub fn ConnectionIndicator(user: Option<String>, quiet: bool) -> impl IntoView {
             data-testid="connection-status"
             data-state=move || state.get().as_str()
             data-transport=move || transport.get().as_str()
+            data-role=move || live.role.get()
             title=move || fallback().then_some("Live updates over Server-Sent Events: this network blocks WebSockets")
             role=(!quiet).then_some("status")
             aria-live=if quiet { "off" } else { "polite" }
@@ -245,7 +281,8 @@ pub fn ConnectionIndicator(user: Option<String>, quiet: bool) -> impl IntoView {
                     format!("h-2 w-2 rounded-full {dot}")
                 }
             ></span>
-            {move || if fallback() { "Live (SSE)" } else { state.get().label() }}
+            // On a phone the dot says it; the words stay for screen readers (and from `sm` up).
+            <span class="sr-only sm:not-sr-only">{move || if fallback() { "Live (SSE)" } else { state.get().label() }}</span>
         </span>
     }
 }

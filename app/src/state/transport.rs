@@ -42,7 +42,9 @@ enum Ended {
 pub(super) async fn run(live: Live) {
     let Some(location) = web_sys::window().map(|w| w.location()) else { return };
     let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
-    let ws_url = format!("{scheme}://{}/ws", location.host().unwrap_or_default());
+    // Every browser connection also takes the catalog's public frames (`?catalog=1`): the
+    // visit's one connection serves whichever page is open.
+    let ws_url = format!("{scheme}://{}/ws?catalog=1", location.host().unwrap_or_default());
     let forced = location.search().ok().is_some_and(|q| q.trim_start_matches('?').split('&').any(|p| p == "transport=sse"));
     let mut attempt: u32 = 0;
     let mut ws_failures: u32 = 0;
@@ -88,7 +90,8 @@ pub(super) async fn run(live: Live) {
 /// Applies one message; true if it was the hello that makes the connection live.
 fn receive(live: Live, text: &str) -> bool {
     match serde_json::from_str::<ServerMessage>(text) {
-        Ok(ServerMessage::Hello { resumed, .. }) => {
+        Ok(ServerMessage::Hello { resumed, role }) => {
+            live.role.set(role);
             live.state.set(ConnState::Live);
             if !resumed {
                 live.dispatch(&LiveMsg::Resync);
@@ -97,6 +100,10 @@ fn receive(live: Live, text: &str) -> bool {
         }
         Ok(ServerMessage::Event { event }) => {
             live.dispatch(&LiveMsg::Event(event));
+            false
+        }
+        Ok(ServerMessage::Catalog { products, archived }) => {
+            live.dispatch(&LiveMsg::Catalog { products, archived });
             false
         }
         Ok(ServerMessage::Resync) => {
@@ -131,8 +138,8 @@ async fn websocket(live: Live, url: &str) -> Ended {
 async fn sse(live: Live, ws_url: &str, last_event_id: &mut Option<String>, probe: bool) -> Ended {
     use gloo_net::eventsource::futures::EventSource;
     let url = match last_event_id.as_deref() {
-        Some(id) => format!("/events?last_event_id={}", js_sys::encode_uri_component(id)),
-        None => "/events".to_owned(),
+        Some(id) => format!("/events?catalog=1&last_event_id={}", js_sys::encode_uri_component(id)),
+        None => "/events?catalog=1".to_owned(),
     };
     let Ok(mut source) = EventSource::new(&url) else { return Ended::Failed };
     let Ok(mut messages) = source.subscribe("message") else { return Ended::Failed };

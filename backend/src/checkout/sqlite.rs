@@ -248,7 +248,7 @@ mod tests {
         let outbox = db
             .query_one(Statement::from_sql_and_values(
                 DbBackend::Sqlite,
-                "SELECT COUNT(*) AS n FROM outbox WHERE order_id = ?",
+                "SELECT COUNT(*) AS n FROM outbox WHERE record_key = ?",
                 [placed.order.id.clone().into()],
             ))
             .await

@@ -8,7 +8,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub event_id: String,
-    pub order_id: String,
+    /// The Kafka record key: the order's id, or the product's for a catalog event.
+    pub record_key: String,
     #[sea_orm(column_type = "Text")]
     pub payload: String,
     pub created_at: i64,

@@ -15,6 +15,9 @@ pub struct Model {
     pub stock: i32,
     pub image: String,
     pub created_at: i64,
+    pub version: i64,
+    pub archived: bool,
+    pub updated_at: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

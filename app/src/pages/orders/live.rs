@@ -101,6 +101,7 @@ pub fn follow_live(list: LiveOrders, filter: Option<OrderStatus>, refetch: impl 
     let toasts = use_toasts();
     live.listen(move |msg| match msg {
         LiveMsg::Resync => refetch(),
+        LiveMsg::Catalog { .. } => {}
         LiveMsg::Event(e) => {
             let short = short_id(&e.order_id);
             match e.kind {

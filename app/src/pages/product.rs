@@ -1,0 +1,73 @@
+//! `/products/:id`: one product with its description, a larger picture, its stock and "Add to
+//! cart" (the catalog's form and island, `products.rs`). Stock and price follow the live
+//! catalog like the grid's.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::staff_catalog::get_product;
+use crate::components::{EmptyState, ErrorNotice, Skeleton};
+use crate::error::AppError;
+use crate::pages::products::{stock_note, AddToCartForm, AddToCartForms, LiveCatalog};
+use domain::format_cents;
+use domain::views::ProductView;
+
+#[component]
+pub fn ProductPage() -> impl IntoView {
+    let params = use_params_map();
+    let found = Resource::new(move || params.read().get("id").unwrap_or_default(), get_product);
+    view! {
+        <Suspense fallback=|| view! { <Skeleton rows=2 /> }>
+            {move || Suspend::new(async move {
+                match found.await {
+                    Ok(p) => Either::Left(view! { <Product product=p /> }),
+                    Err(AppError::NotFound) => Either::Right(Either::Left(view! { <Missing /> })),
+                    Err(e) => Either::Right(Either::Right(view! { <ErrorNotice message=e.to_string() /> })),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Missing() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        opts.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Product not found" />
+        <EmptyState title="This product is not on sale" body="It may have been taken out of the catalog." href="/products" cta="Browse products" />
+    }
+}
+
+#[component]
+fn Product(product: ProductView) -> impl IntoView {
+    let ProductView { id, name, description, category, price_cents, stock, image } = product;
+    let sold_out = stock <= 0;
+    let card_id = id.clone();
+    view! {
+        <Title text=name.clone() />
+        <p class="mb-4 text-sm font-medium text-indigo-600 dark:text-indigo-400">
+            <a href="/products" class="hover:underline">"← All products"</a>
+            " · "
+            <a href=format!("/products?category={category}") class="hover:underline">{category.clone()}</a>
+        </p>
+        <article class="grid gap-8 md:grid-cols-2" data-testid="product-card" data-product-id=card_id>
+            <img src=image alt=name.clone() width="800" height="600" class="w-full rounded-2xl border border-slate-200 bg-white object-cover dark:border-slate-800" />
+            <div>
+                <h1 class="text-3xl font-bold tracking-tight">{name.clone()}</h1>
+                <p class="mt-2 text-2xl font-semibold tabular-nums" data-testid="price">{format_cents(price_cents)}</p>
+                <p class="mt-4 whitespace-pre-line text-slate-600 dark:text-slate-300">{description}</p>
+                <p data-testid="stock" class=if sold_out { "product-card-stock sold-out mt-4" } else { "product-card-stock mt-4" }>{stock_note(stock)}</p>
+                <div class="mt-6">
+                    <AddToCartForm id name stock />
+                </div>
+            </div>
+        </article>
+        <AddToCartForms />
+        <LiveCatalog />
+    }
+}
