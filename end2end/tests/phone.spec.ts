@@ -38,7 +38,7 @@ test.use({ viewport: PHONE });
 
 test('every page fits a phone screen, signed out and signed in', async ({ page }) => {
   test.setTimeout(90_000);
-  for (const path of ['/', '/products', '/cart', '/login', '/register']) {
+  for (const path of ['/', '/products', '/products/lumen-lamp', '/cart', '/login', '/register']) {
     await page.goto(path);
     await waitForHydration(page);
     await expectNoSidewaysScroll(page, path);
@@ -65,7 +65,7 @@ test('every page fits a phone screen, signed out and signed in', async ({ page }
 
 test('staff pages fit a phone screen', async ({ page }) => {
   expect((await page.request.post('/api/login', { form: STAFF })).status()).toBe(200);
-  for (const path of ['/staff', '/orders', '/']) {
+  for (const path of ['/staff', '/staff/products', '/staff/products/new', '/staff/products/lumen-lamp', '/orders', '/']) {
     await page.goto(path);
     await waitForHydration(page);
     await expectNoSidewaysScroll(page, path);

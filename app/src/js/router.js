@@ -58,10 +58,12 @@
 		const form = ev.target;
 		if (!(form instanceof HTMLFormElement) || form.hasAttribute("data-reload")) return;
 		const submitter = ev.submitter;
-		const target = (submitter && submitter.getAttribute("formtarget")) || form.target;
+		// The form's own attributes, not `form.action` and the like: a field named "action"
+		// (or "method", "target") shadows those properties.
+		const target = (submitter && submitter.getAttribute("formtarget")) || form.getAttribute("target");
 		if (target && target !== "_self") return;
-		const method = ((submitter && submitter.getAttribute("formmethod")) || form.method).toUpperCase();
-		const url = new URL((submitter && submitter.getAttribute("formaction")) || form.action, location.href);
+		const method = ((submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method") || "GET").toUpperCase();
+		const url = new URL((submitter && submitter.getAttribute("formaction")) || form.getAttribute("action") || location.href, location.href);
 		if ((method !== "GET" && method !== "POST") || url.origin !== location.origin) return;
 		const data = new FormData(form, submitter || undefined);
 		ev.preventDefault();

@@ -63,7 +63,7 @@ pub async fn list(shop: &Shop, session: &Session, query: &str, category: &str, l
             Listing::All => true,
         })
         .collect();
-    rows.sort_by(|a, b| a.product.name.to_lowercase().cmp(&b.product.name.to_lowercase()));
+    rows.sort_by_cached_key(|p| p.product.name.to_lowercase());
     let total = rows.len() as u64;
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = page.clamp(1, pages);

@@ -7,8 +7,11 @@ use std::time::Duration;
 use crate::common::{new_key, start_broker, Db, TestApp};
 use testkit::Shopper;
 
+/// A server function's name and its form.
+type Call = (&'static str, Vec<(&'static str, &'static str)>);
+
 /// Every catalog function, with a valid form for `lumen-lamp`.
-fn calls() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+fn calls() -> Vec<Call> {
     vec![
         ("staff_products", vec![("query", ""), ("category", ""), ("status", ""), ("page", "1")]),
         ("staff_product", vec![("id", "lumen-lamp")]),
@@ -37,15 +40,19 @@ async fn only_staff_may_run_the_catalog_and_bad_forms_change_nothing() {
         assert_eq!(r.status, 403, "{name} as a shopper: {}", r.text);
     }
     let staff = app.staff().await;
-    let refused: [(&str, Vec<(&str, &str)>, &str); 6] = [
-        ("create_product", vec![("name", ""), ("description", ""), ("category", "Home"), ("price", "12.345"), ("stock", "1")], "price"),
-        ("create_product", vec![("name", "Fan"), ("description", ""), ("category", "Home"), ("price", "9"), ("stock", "-1")], "stock"),
-        ("update_product", vec![("id", "lumen-lamp"), ("version", "1"), ("name", "Lamp"), ("description", ""), ("category", ""), ("price", "abc")], "category"),
-        ("change_stock", vec![("id", "lumen-lamp"), ("action", "add"), ("quantity", "0"), ("reason", "received")], "quantity"),
-        ("change_stock", vec![("id", "lumen-lamp"), ("action", "set"), ("quantity", "5"), ("reason", "because")], "reason"),
-        ("change_stock", vec![("id", "no-such-product"), ("action", "add"), ("quantity", "5"), ("reason", "received")], ""),
+    // Each refused form, and the field its error names ("" for a missing product).
+    let refused: [(Call, &str); 6] = [
+        (("create_product", vec![("name", ""), ("description", ""), ("category", "Home"), ("price", "12.345"), ("stock", "1")]), "price"),
+        (("create_product", vec![("name", "Fan"), ("description", ""), ("category", "Home"), ("price", "9"), ("stock", "-1")]), "stock"),
+        (
+            ("update_product", vec![("id", "lumen-lamp"), ("version", "1"), ("name", "Lamp"), ("description", ""), ("category", ""), ("price", "abc")]),
+            "category",
+        ),
+        (("change_stock", vec![("id", "lumen-lamp"), ("action", "add"), ("quantity", "0"), ("reason", "received")]), "quantity"),
+        (("change_stock", vec![("id", "lumen-lamp"), ("action", "set"), ("quantity", "5"), ("reason", "because")]), "reason"),
+        (("change_stock", vec![("id", "no-such-product"), ("action", "add"), ("quantity", "5"), ("reason", "received")]), ""),
     ];
-    for (name, form, field) in refused {
+    for ((name, form), field) in refused {
         let r = staff.call(name, &form).await;
         assert!(r.status == 422 || r.status == 404, "{name} {form:?}: {} {}", r.status, r.text);
         if !field.is_empty() {
