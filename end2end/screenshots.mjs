@@ -76,5 +76,18 @@ await shot(shopper, 'orders-live.png');
 await staffPage.evaluate(() => window.scrollTo(0, 0));
 await staffPage.waitForTimeout(300);
 await shot(staffPage, 'staff-dashboard.png');
+
+// The staff catalog: the table, and a product's page with its stock form, in light mode.
+const catalogPage = await (await browser.newContext({ baseURL: base, viewport })).newPage();
+await catalogPage.request.post('/api/login', { form: { email: staffEmail, password: staffPassword } });
+await catalogPage.goto('/staff/products');
+await hydrated(catalogPage);
+await shot(catalogPage, 'staff-products.png');
+await catalogPage.goto('/staff/products/nimbus-speaker');
+await hydrated(catalogPage);
+await catalogPage.getByLabel('Units', { exact: true }).fill('12');
+await catalogPage.getByRole('button', { name: 'Update stock' }).click();
+await catalogPage.getByTestId('saved-notice').waitFor();
+await shot(catalogPage, 'staff-product.png');
 await browser.close();
 console.log(`screenshots written to ${out}`);

@@ -8,7 +8,7 @@ test('with WebSockets blocked, a status change still reaches the shopper live, o
   test.setTimeout(150_000);
   let blocking = true;
   let refused = 0;
-  await page.routeWebSocket(/\/ws$/, (ws: WebSocketRoute) => {
+  await page.routeWebSocket(/\/ws(\?|$)/, (ws: WebSocketRoute) => {
     if (blocking) {
       refused += 1;
       ws.close({ code: 1011, reason: 'blocked by a proxy' });
