@@ -190,3 +190,33 @@ async fn next_catalog(socket: &mut testkit::Socket, wait: Duration) -> Option<se
         }
     }
 }
+
+/// Signed-out visitors' sockets take the catalog only, and one address holds at most four
+/// times an account's cap of them; a closed one frees its place.
+#[tokio::test]
+async fn visitors_sockets_are_capped_per_address() {
+    let broker = start_broker().await;
+    let app = TestApp::spawn_with(Db::Sqlite, &broker, &[("WS_PER_USER", "2")]).await;
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(Shopper::new(&app.base).catalog_socket().await);
+    }
+    assert_eq!(visitor_refusal(&app.base).await, Some(429), "a ninth visitor's socket from one address");
+    drop(held.pop());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while visitor_refusal(&app.base).await.is_some() {
+        assert!(tokio::time::Instant::now() < deadline, "a closed socket never freed its place");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Tries a signed-out `/ws?catalog=1`: the HTTP status it was refused with, or `None` when it
+/// opened (it is closed again at once).
+async fn visitor_refusal(base: &str) -> Option<u16> {
+    let url = base.replace("http://", "ws://") + "/ws?catalog=1";
+    match tokio_tungstenite::connect_async(url.as_str()).await {
+        Ok(_) => None,
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Some(resp.status().as_u16()),
+        Err(e) => panic!("no HTTP answer: {e}"),
+    }
+}
