@@ -34,7 +34,7 @@ await shot(shopper, 'catalog.png');
 async function order(products) {
   await shopper.goto('/');
   await hydrated(shopper);
-  for (const p of products) await shopper.getByRole('button', { name: `Add ${p} to cart` }).click();
+  for (const p of products) await shopper.getByRole('button', { name: `Add to cart: ${p}` }).click();
   await shopper.goto('/checkout');
   await hydrated(shopper);
   for (const [label, value] of [['First name', 'Ada'], ['Last name', 'Lovelace'], ['Email', 'ada@example.com'], ['Address', '12 Analytical Way'], ['City', 'New York'], ['State', 'NY'], ['ZIP', '10001']]) {

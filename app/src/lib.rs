@@ -14,6 +14,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod assets;
 pub mod bundle;
 pub mod components;
 pub mod error;
@@ -33,6 +34,8 @@ use state::toast::{ToastRegion, Toasts};
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let [theme, retry, router] = bundle::inline_scripts();
+    let assets = use_context::<assets::Assets>().unwrap_or_default();
+    let build = assets.bundle_hash().map(str::to_owned).unwrap_or_else(|| bundle::build_id(&options));
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -43,9 +46,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <script nonce=leptos::nonce::use_nonce()>{theme.as_str()}</script>
                 <script nonce=leptos::nonce::use_nonce()>{retry.as_str()}</script>
                 <script nonce=leptos::nonce::use_nonce()>{router.as_str()}</script>
-                <meta name="shop-build" content=bundle::build_id(&options) />
+                <meta name="shop-build" content=build />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options islands=true />
+                <HydrationScripts options islands=true root=assets.bundle_root() />
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
@@ -69,8 +72,8 @@ pub fn App() -> impl IntoView {
     provide_context(CurrentUser(user));
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/shop.css" />
-        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+        <Stylesheet id="leptos" href=assets::asset_url("/pkg/shop.css") />
+        <Link rel="icon" type_="image/svg+xml" href=assets::asset_url("/favicon.svg") />
         <Meta name="description" content="A real-time shop: browse, order, and watch your orders change live." />
         <Title formatter=|t: String| if t.is_empty() { "Pulse Shop".to_owned() } else { format!("{t} · Pulse Shop") } />
         <Router>

@@ -82,13 +82,7 @@ pub async fn low_stock(db: &DatabaseConnection, threshold: i32) -> Result<Vec<Pr
 
 /// Filters a product list by a free-text query (name, description, category) and a category.
 pub fn filter(products: &[ProductView], query: &str, category: &str) -> Vec<ProductView> {
-    let q = query.trim().to_lowercase();
-    products
-        .iter()
-        .filter(|p| category.is_empty() || p.category.eq_ignore_ascii_case(category))
-        .filter(|p| q.is_empty() || p.name.to_lowercase().contains(&q) || p.description.to_lowercase().contains(&q) || p.category.to_lowercase().contains(&q))
-        .cloned()
-        .collect()
+    products.iter().filter(|p| domain::catalog::matches(p, query, category)).cloned().collect()
 }
 
 /// Products matching a free-text query and a category (either may be empty).

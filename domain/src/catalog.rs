@@ -204,6 +204,15 @@ impl StockChange {
     }
 }
 
+/// Whether the catalog lists a product for a search: `query` (any case) in its name, description
+/// or category, and `category` when one is chosen. The server filters with it; the browser uses
+/// it to tell whether a product created while a search is open belongs on the page.
+pub fn matches(p: &ProductView, query: &str, category: &str) -> bool {
+    let q = query.trim().to_lowercase();
+    (category.is_empty() || p.category.eq_ignore_ascii_case(category))
+        && (q.is_empty() || [&p.name, &p.description, &p.category].iter().any(|f| f.to_lowercase().contains(&q)))
+}
+
 /// Keeps the staff dashboard's low-stock list (lowest stock first) in step with products as they
 /// are now: each product under `threshold` is in it with its current stock, others and archived
 /// ones leave it.
@@ -219,6 +228,19 @@ mod tests {
 
     fn product(id: &str, stock: i64) -> ProductView {
         ProductView { id: id.into(), name: id.into(), description: String::new(), category: "Home".into(), price_cents: 100, stock, image: String::new() }
+    }
+
+    #[test]
+    fn a_search_matches_name_description_or_category_in_any_case() {
+        let mut p = product("lamp", 3);
+        p.name = "Desk Lamp".into();
+        p.description = "Warm light".into();
+        assert!(matches(&p, "", ""));
+        assert!(matches(&p, "  desk ", ""), "trimmed, any case");
+        assert!(matches(&p, "WARM", "home"), "description, and the category in any case");
+        assert!(matches(&p, "hom", ""), "the category's text");
+        assert!(!matches(&p, "chair", ""));
+        assert!(!matches(&p, "", "Audio"), "another category");
     }
 
     #[test]

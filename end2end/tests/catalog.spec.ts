@@ -19,7 +19,8 @@ test('a visitor sees a restock by staff within 2 s and can buy it', async ({ bro
   await waitForHydration(page);
   const card = page.locator('[data-testid="product-card"][data-product-id="nimbus-speaker"]');
   await expect(card.getByTestId('stock')).toHaveText('Out of stock');
-  const button = page.getByRole('button', { name: 'Add Nimbus Bluetooth Speaker to cart' });
+  const button = card.getByRole('button', { name: /Nimbus Bluetooth Speaker$/ });
+  await expect(button).toHaveAccessibleName('Sold out: Nimbus Bluetooth Speaker');
   await expect(button).toBeDisabled();
   await expect(page.getByTestId('connection-status').first()).toHaveAttribute('data-role', 'visitor', { timeout: 10_000 });
   let reloads = 0;
@@ -39,6 +40,7 @@ test('a visitor sees a restock by staff within 2 s and can buy it', async ({ bro
   await expect(card.getByTestId('stock')).toHaveText('Only 5 left', { timeout: 2_000 });
   expect(Date.now() - restockedAt, 'the visitor saw the restock within 2 s of the click').toBeLessThan(4_000);
   await expect(button).toBeEnabled();
+  await expect(button).toHaveAccessibleName('Add to cart: Nimbus Bluetooth Speaker');
   await button.click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
   expect(reloads, 'no reload').toBe(0);
@@ -58,6 +60,14 @@ test('staff create, edit and archive a product with the forms', async ({ page })
   await page.goto('/staff/products');
   await expect(page.getByRole('heading', { name: 'Products', level: 1 })).toBeVisible();
   await expect(page.getByTestId('staff-product-row')).not.toHaveCount(0);
+  // A shopper watches the Home category, signed out, while staff work.
+  const shopper = await page.context().browser()!.newContext({ baseURL: new URL(page.url()).origin });
+  const shop = await shopper.newPage();
+  await shop.goto('/products?category=Home');
+  await waitForHydration(shop);
+  await expect(shop.getByTestId('connection-status').first()).toHaveAttribute('data-role', 'visitor', { timeout: 10_000 });
+  let reloads = 0;
+  shop.on('load', () => (reloads += 1));
   await page.getByRole('link', { name: 'New product' }).click();
 
   // A bad price is refused beside its field, with what was typed kept.
@@ -76,11 +86,15 @@ test('staff create, edit and archive a product with the forms', async ({ page })
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
   const id = new URL(page.url()).pathname.split('/').pop()!;
 
-  // On sale at once, with its price.
-  const shopper = await page.context().browser()!.newContext({ baseURL: new URL(page.url()).origin });
-  const shop = await shopper.newPage();
-  await shop.goto('/products?q=Desk+Fan');
-  await expect(shop.locator(`[data-product-id="${id}"]`).getByTestId('price')).toHaveText('$39.90');
+  // On sale at once, with its price: it appears on the shopper's open page, in its place.
+  const card = shop.locator(`[data-testid="product-card"][data-product-id="${id}"]`);
+  await expect(card.getByTestId('price')).toHaveText('$39.90', { timeout: 2_000 });
+  await expect(card.getByRole('link', { name })).toHaveAttribute('href', `/products/${id}`);
+  await expect(card.getByTestId('stock')).toHaveText('Only 4 left');
+  const names = await shop.locator('[data-testid="product-card"] h2').allTextContents();
+  expect(names, 'listed by name within the category').toEqual([...names].sort());
+  await card.getByRole('button', { name: `Add to cart: ${name}` }).click();
+  await expect(shop.getByTestId('cart-count')).toHaveText('1');
 
   // An edit from a stale page is refused with the current values.
   const stale = await page.context().newPage();
@@ -88,15 +102,18 @@ test('staff create, edit and archive a product with the forms', async ({ page })
   await page.getByLabel('Price (USD, e.g. 19.99)').fill('35.00');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.getByTestId('saved-notice')).toContainText('saved');
+  await expect(card.getByTestId('price')).toHaveText('$35.00', { timeout: 2_000 });
   await stale.getByLabel('Price (USD, e.g. 19.99)').fill('1.00');
   await stale.getByRole('button', { name: 'Save changes' }).click();
   await expect(stale.getByRole('alert')).toContainText('Someone saved this product');
   await expect(stale.getByRole('alert')).toContainText('$35.00');
 
-  // Archived, it leaves the catalog.
+  // Archived, it leaves the catalog: the open page first, then a search.
   await page.reload();
   await page.getByRole('button', { name: 'Archive product' }).click();
   await expect(page.getByTestId('saved-notice')).toContainText('archived');
+  await expect(card).toHaveCount(0, { timeout: 2_000 });
+  expect(reloads, "the shopper's page changed in place").toBe(0);
   await shop.goto('/products?q=Desk+Fan');
   await expect(shop.locator(`[data-product-id="${id}"]`)).toHaveCount(0);
   expect((await shop.goto(`/products/${id}`))!.status()).toBe(404);
@@ -107,7 +124,7 @@ test('a shopper with the product in the cart sees a new price marked before payi
   test.setTimeout(60_000);
   await page.goto('/products');
   await waitForHydration(page);
-  await page.getByRole('button', { name: 'Add Summit Laptop Backpack to cart' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Summit Laptop Backpack' }).click();
   await page.goto('/cart');
   await waitForHydration(page);
   const line = page.getByTestId('cart-line').filter({ hasText: 'Summit Laptop Backpack' });

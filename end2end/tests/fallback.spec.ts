@@ -17,7 +17,7 @@ test('with WebSockets blocked, a status change still reaches the shopper live, o
     }
   });
   await signUp(page, uniqueEmail('sse'));
-  await page.getByRole('button', { name: 'Add Glide Ergonomic Mouse to cart' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Glide Ergonomic Mouse' }).click();
   const id = await checkOut(page);
   const status = page.getByTestId('connection-status').first();
   await expect(status).toHaveAttribute('data-state', 'live', { timeout: 15_000 });

@@ -15,7 +15,7 @@ test('an order placed in one tab appears live in the other, across a server rest
 
   await page.goto('/');
   await waitForHydration(page);
-  await page.getByRole('button', { name: 'Add Glide Ergonomic Mouse to cart' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Glide Ergonomic Mouse' }).click();
   const first = await checkOut(page);
   await expect(watcher.locator(`[data-order-id="${first}"]`)).toBeVisible({ timeout: 5_000 });
   await expect(watcher.getByTestId('status-filter')).toContainText('Pending (1)');
@@ -72,7 +72,7 @@ test('the staff feed shows a new order live; staff move it and the shopper sees 
   const chartBefore = Number(await staff.getByTestId('orders-chart').getAttribute('data-total'));
 
   // A shopper orders: it arrives on the staff page without reload, figures and chart move.
-  await page.getByRole('button', { name: 'Add Nimbus Bluetooth Speaker to cart' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Nimbus Bluetooth Speaker' }).click();
   const id = await checkOut(page);
   const card = staff.locator(`[data-order-id="${id}"]`);
   await expect(card).toBeVisible({ timeout: 5_000 });

@@ -22,7 +22,7 @@ test('sign up, add to cart and check out with WASM disabled', async ({ page }) =
   await page.waitForURL((url) => url.pathname === '/');
   await expect(page.getByTestId('account-name')).toContainText('No Script');
 
-  await page.getByRole('button', { name: 'Add Pulse Earbuds to cart' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Pulse Earbuds' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
 
   await page.goto('/checkout');

@@ -50,7 +50,7 @@ test('every page fits a phone screen, signed out and signed in', async ({ page }
   expect(box!.height).toBeLessThan(48);
 
   await signUp(page, uniqueEmail('phone'));
-  await page.getByRole('button', { name: 'Add Glide Ergonomic Mouse to cart' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Glide Ergonomic Mouse' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
   for (const path of ['/', '/products', '/cart', '/checkout', '/orders', '/account']) {
     await page.goto(path);

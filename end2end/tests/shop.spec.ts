@@ -12,9 +12,9 @@ test('sign up, fill the cart, check out through every step, see the order', asyn
   const mugs = await catalogStock(page, 'ridge-mug');
   const lamps = await catalogStock(page, 'lumen-lamp');
 
-  await page.getByRole('button', { name: 'Add Ridge Ceramic Mug to cart' }).click();
-  await page.getByRole('button', { name: 'Add Ridge Ceramic Mug to cart' }).click();
-  await page.getByRole('button', { name: 'Add Lumen Desk Lamp to cart' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Ridge Ceramic Mug' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Ridge Ceramic Mug' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Lumen Desk Lamp' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('3');
 
   // The cart survives a reload (localStorage + cookie), and the server renders the same badge:
@@ -84,7 +84,7 @@ test('the cart is the same in every tab', async ({ page, context }) => {
   await other.goto('/cart');
   await waitForHydration(other);
   const before = Number(await other.getByTestId('cart-count').textContent());
-  await page.getByRole('button', { name: 'Add Canvas Notebook Set to cart' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Canvas Notebook Set' }).click();
   await expect(other.getByTestId('cart-count')).toHaveText(String(before + 1));
   await expect(other.getByTestId('cart-line').filter({ hasText: 'Canvas Notebook Set' })).toBeVisible();
   await other.close();
@@ -93,7 +93,7 @@ test('the cart is the same in every tab', async ({ page, context }) => {
 test('the catalog refuses more than the stock it shows, without leaving the page', async ({ page }) => {
   await page.goto('/');
   await waitForHydration(page);
-  const add = page.getByRole('button', { name: 'Add Stride Fitness Band to cart' });
+  const add = page.getByRole('button', { name: 'Add to cart: Stride Fitness Band' });
   for (let i = 1; i <= 3; i++) {
     await add.click();
     await expect(page.getByTestId('cart-count')).toHaveText(String(i));
@@ -123,7 +123,7 @@ test('text typed before the page hydrates is kept', async ({ page }) => {
   // A quantity changed on the cart page before its (lazy) island hydrated goes into the cart.
   await page.goto('/');
   await waitForHydration(page);
-  await page.getByRole('button', { name: 'Add Ridge Ceramic Mug to cart' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Ridge Ceramic Mug' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
   hydrate = await holdWasm(page);
   await page.goto('/cart');

@@ -10,13 +10,13 @@ test('home page is server-rendered, hydrates, adds to cart and goes live', async
   await expect(cards.nth(11)).toBeVisible();
   expect(await cards.count()).toBeGreaterThanOrEqual(12);
   await expect(page.getByText('Only 3 left')).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Add Brew Pour-Over Kettle to cart' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Sold out: Brew Pour-Over Kettle' })).toBeDisabled();
 
   expect(await page.evaluate(() => document.body.dataset.hydrated)).toBeUndefined();
 
   // Hydration: a click changes the page without a round trip.
   await hydrate();
-  await page.getByRole('button', { name: 'Add Aurora Wireless Headphones to cart' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Aurora Wireless Headphones' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
   await expect(page.getByTestId('toast').first()).toContainText('Added Aurora Wireless Headphones');
   // Signed out, the catalog holds a visitor's live channel: the catalog's public frames only.

@@ -49,7 +49,7 @@ test('a whole visit is one document and one live connection', async ({ browser, 
   await expectArrived(page, /\/products$/, 'Products');
 
   // The cart is the visit's: added on the catalog, counted in the header, listed on the cart.
-  await page.getByRole('button', { name: 'Add Ridge Ceramic Mug to cart' }).click();
+  await page.getByRole('button', { name: 'Add to cart: Ridge Ceramic Mug' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
   await page.getByRole('link', { name: /^Cart, 1 items$/ }).click();
   await waitForHydration(page);

@@ -9,6 +9,7 @@
 // them here computes their layouts and overflows the default query depth of 128.
 #![recursion_limit = "256"]
 
+pub mod assets;
 pub mod broker;
 pub mod catalog_feed;
 pub mod cli;

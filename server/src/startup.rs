@@ -52,6 +52,8 @@ pub struct AppState {
     pub ws_per_user: usize,
     /// `/metrics` needs this bearer token; without one it is not served (`health.rs`).
     pub metrics_token: Option<Arc<str>>,
+    /// The site's files by content hash (`assets.rs`).
+    pub assets: app::assets::Assets,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -236,6 +238,7 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
         ws_queue: config.ws_queue,
         ws_per_user: config.ws_per_user,
         metrics_token: config.metrics_token.as_deref().map(Arc::from),
+        assets: crate::assets::scan(std::path::Path::new(&config.site_root), &config.site_pkg_dir),
     };
     let router = router(state, config.production);
     let registry = crate::listener::Registry::new(config.limits);
@@ -262,8 +265,10 @@ fn router(state: AppState, production: bool) -> Router {
     let routes = routes();
     let context = {
         let shop = state.shop.clone();
+        let assets = state.assets.clone();
         move || {
             provide_context(shop.clone());
+            provide_context(assets.clone());
             crate::security::provide_csp_nonce();
         }
     };
@@ -285,8 +290,10 @@ fn router(state: AppState, production: bool) -> Router {
         .route("/metrics", get(health::metrics))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         // Pages and server-function answers name who is signed in, their orders, their cart:
-        // no shared or browser cache may keep them. (The bundle below is cacheable.)
+        // no shared or browser cache may keep them. (The files below are cacheable: those under
+        // content-addressed URLs for a year, the plain `/pkg/` and the rest as ServeDir says.)
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .route("/assets/{hash}/{*path}", get(crate::assets::serve))
         .nest_service(&pkg_url, ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(crate::security::same_origin_writes))

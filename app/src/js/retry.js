@@ -1,6 +1,7 @@
-// Downloads of this site's /pkg/ files (the WASM bundle, its chunks) that fail on the network or
-// get a 5xx are tried again with backoff, as the live connection reconnects, until the server
-// answers or a few minutes have passed (see app/src/bundle.rs).
+// Downloads of this site's bundle files (the WASM bundle, its chunks: /assets/<hash>/pkg/… or
+// /pkg/…) that fail on the network or get a 5xx are tried again with backoff, as the live
+// connection reconnects, until the server answers or a few minutes have passed (see
+// app/src/bundle.rs).
 (() => {
 	const plainFetch = window.fetch;
 	if (!plainFetch) return;
@@ -11,7 +12,7 @@
 		} catch (e) {
 			return plainFetch.call(this, input, init);
 		}
-		if (url.origin !== location.origin || !url.pathname.startsWith("/pkg/")) {
+		if (url.origin !== location.origin || !/^\/(assets\/[^/]+\/)?pkg\//.test(url.pathname)) {
 			return plainFetch.call(this, input, init);
 		}
 		return new Promise((resolve, reject) => {

@@ -13,7 +13,7 @@
 	const LEAVE = "shop:page-leave";
 	const ENTER = "shop:page-enter";
 	// Paths the server answers with something other than a page.
-	const NOT_PAGES = /^\/(pkg|api|ws|metrics|healthz|readyz)(\/|$)/;
+	const NOT_PAGES = /^\/(pkg|assets|api|ws|metrics|healthz|readyz)(\/|$)/;
 	let navigation = 0;
 	const root = document.documentElement;
 	// The page shown, without its fragment: back/forward between fragments of it fetch nothing.

@@ -138,7 +138,7 @@ fn CartLineRow(product_id: String, product: Option<ProductView>, price: Signal<i
     view! {
         // On a phone the quantity, line total and remove button wrap under the product.
         <li class="flex flex-wrap items-center gap-x-4 gap-y-2 p-4" data-testid="cart-line">
-            {(!image.is_empty()).then(|| view! { <img src=image.clone() alt="" width="80" height="60" class="h-15 w-20 rounded-lg object-cover" /> })}
+            {(!image.is_empty()).then(|| view! { <img src=crate::assets::asset_url(&image) alt="" width="80" height="60" class="h-15 w-20 rounded-lg object-cover" /> })}
             <div class="min-w-0 flex-1 basis-40">
                 <p class="font-medium">{name.clone()}</p>
                 <p class="text-sm text-slate-500">

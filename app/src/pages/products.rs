@@ -1,5 +1,6 @@
 //! The catalog: a searchable, filterable grid of product cards. Rendered on the server; one
-//! island makes the cards' "Add to cart" forms update the browser's cart.
+//! island makes the cards' "Add to cart" forms update the browser's cart, another
+//! (`live_catalog`) keeps the cards in step with the live catalog.
 
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -9,6 +10,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::catalog::{list_categories, list_products};
 use crate::api::checkout::AddToCart;
 use crate::components::{ErrorNotice, Skeleton};
+use crate::pages::live_catalog::LiveCatalog;
 #[cfg(feature = "hydrate")]
 use crate::state::cart::CartStore;
 #[cfg(feature = "hydrate")]
@@ -24,6 +26,7 @@ pub fn ProductsPage() -> impl IntoView {
     let category = move || query.read().get("category").unwrap_or_default();
     let products = Resource::new(move || (q(), category()), |(q, c)| list_products(q, c));
     let categories = OnceResource::new(list_categories());
+    let assets = use_context::<crate::assets::Assets>().unwrap_or_default();
 
     view! {
         <Title text="Products" />
@@ -68,7 +71,9 @@ pub fn ProductsPage() -> impl IntoView {
         <Suspense fallback=|| view! { <Skeleton rows=4 /> }>
             // `EitherOf3` rather than `.into_any()`: erasing a view's type first converts it to
             // an owned copy, a heap copy of every attribute of every card on each render (P6).
-            {move || Suspend::new(async move {
+            {move || {
+                let assets = assets.clone();
+                Suspend::new(async move {
                 match products.await {
                     Ok(list) if list.is_empty() => EitherOf3::A(view! {
                         <p class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700">
@@ -78,14 +83,18 @@ pub fn ProductsPage() -> impl IntoView {
                     }),
                     Ok(list) => EitherOf3::B(view! {
                         <ul class="grid grid-cols-1 gap-6 sm:grid-cols-2 lg:grid-cols-3" data-testid="product-grid">
-                            {list.into_iter().map(|p| view! { <ProductCard product=p /> }).collect_view()}
+                            {list.into_iter().map(|mut p| {
+                                p.image = assets.url(&p.image);
+                                view! { <ProductCard product=p /> }
+                            }).collect_view()}
                         </ul>
                         <AddToCartForms />
                         <LiveCatalog />
                     }),
                     Err(e) => EitherOf3::C(view! { <ErrorNotice message=e.to_string() /> }),
                 }
-            })}
+            })
+            }}
         </Suspense>
     }
 }
@@ -133,18 +142,29 @@ pub fn stock_note(stock: i64) -> &'static str {
     }
 }
 
+/// The add-to-cart button's words, and whether it can be used, at a stock.
+pub fn add_to_cart_label(stock: i64) -> (&'static str, bool) {
+    if stock <= 0 {
+        ("Sold out", false)
+    } else {
+        ("Add to cart", true)
+    }
+}
+
 /// "Add to cart": a plain form posting to the server, which is what it does without WASM. The
-/// data attributes are for [`AddToCartForms`].
+/// data attributes are for [`AddToCartForms`]. The button's name is its visible words and then
+/// the product's, which only screen readers read ("Add to cart: Desk Lamp"): every card has
+/// one, and a name that starts with what is seen is what voice control users say.
 #[component]
 pub fn AddToCartForm(id: String, name: String, stock: i64) -> impl IntoView {
-    let out_of_stock = stock <= 0;
-    let label = format!("Add {name} to cart");
+    let (words, enabled) = add_to_cart_label(stock);
     let product_id = id.clone();
+    let hidden_name = format!(": {name}");
     view! {
         <form method="post" action=AddToCart::url() data-add-to-cart=id data-name=name data-stock=stock>
             <input type="hidden" name="product_id" value=product_id />
-            <button type="submit" aria-label=label disabled=out_of_stock class="add-to-cart">
-                {if out_of_stock { "Sold out" } else { "Add to cart" }}
+            <button type="submit" disabled=!enabled class="add-to-cart">
+                {words}<span class="sr-only">{hidden_name}</span>
             </button>
         </form>
     }
@@ -189,98 +209,4 @@ pub fn AddToCartForms() -> impl IntoView {
         }
     }
     view! { <span hidden></span> }
-}
-
-/// Keeps the cards of the page (the grid, or one product's page) in step with the live catalog:
-/// stock, price and the button change in place when staff or other shoppers change them. The
-/// cards are plain server-rendered HTML (one island for all of them, as for the forms), so the
-/// frames are applied to their elements; a resync reads the catalog again.
-#[island]
-pub fn LiveCatalog() -> impl IntoView {
-    crate::state::page::scoped();
-    #[cfg(feature = "hydrate")]
-    {
-        use crate::state::live::{Live, LiveMsg};
-        let live = Live::get();
-        live.watch_catalog();
-        live.listen(move |msg| match msg {
-            LiveMsg::Catalog { products, archived } => {
-                products.iter().for_each(live_dom::show);
-                archived.iter().for_each(|id| live_dom::withdraw(id));
-            }
-            LiveMsg::Resync => leptos::task::spawn_local(async {
-                if let Ok(all) = list_products(String::new(), String::new()).await {
-                    all.iter().for_each(live_dom::show);
-                }
-            }),
-            LiveMsg::Event(_) => {}
-        });
-    }
-    view! { <span hidden></span> }
-}
-
-#[cfg(feature = "hydrate")]
-mod live_dom {
-    //! The catalog cards' elements, changed in place.
-    use wasm_bindgen::JsCast;
-
-    use domain::format_cents;
-    use domain::views::ProductView;
-
-    fn cards(id: &str) -> Vec<web_sys::Element> {
-        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return vec![] };
-        // Ids are `[a-z0-9-]` (the server refuses others), safe inside the quotes.
-        let Ok(list) = doc.query_selector_all(&format!("[data-testid=\"product-card\"][data-product-id=\"{id}\"]")) else { return vec![] };
-        (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<web_sys::Element>().ok()).collect()
-    }
-
-    fn find(card: &web_sys::Element, selector: &str) -> Option<web_sys::Element> {
-        card.query_selector(selector).ok().flatten()
-    }
-
-    pub fn show(p: &ProductView) {
-        for card in cards(&p.id) {
-            set_stock(&card, super::stock_note(p.stock), p.stock <= 0);
-            if let Some(price) = find(&card, "[data-testid=\"price\"]") {
-                price.set_text_content(Some(&format_cents(p.price_cents)));
-            }
-            if let Some(form) = find(&card, "form[data-add-to-cart]") {
-                let _ = form.set_attribute("data-stock", &p.stock.to_string());
-            }
-            set_button(&card, if p.stock <= 0 { None } else { Some("Add to cart") }, "Sold out");
-        }
-    }
-
-    /// Archived: no longer sold.
-    pub fn withdraw(id: &str) {
-        for card in cards(id) {
-            set_stock(&card, "No longer sold", true);
-            if let Some(form) = find(&card, "form[data-add-to-cart]") {
-                let _ = form.set_attribute("data-stock", "0");
-            }
-            set_button(&card, None, "Unavailable");
-        }
-    }
-
-    fn set_stock(card: &web_sys::Element, text: &str, sold_out: bool) {
-        if let Some(stock) = find(card, "[data-testid=\"stock\"]") {
-            stock.set_text_content(Some(text));
-            let _ = if sold_out { stock.class_list().add_1("sold-out") } else { stock.class_list().remove_1("sold-out") };
-        }
-    }
-
-    /// `enabled`: the button's text when it can be used; else it is disabled with `disabled_text`.
-    fn set_button(card: &web_sys::Element, enabled: Option<&str>, disabled_text: &str) {
-        let Some(button) = find(card, "form[data-add-to-cart] button") else { return };
-        match enabled {
-            Some(text) => {
-                let _ = button.remove_attribute("disabled");
-                button.set_text_content(Some(text));
-            }
-            None => {
-                let _ = button.set_attribute("disabled", "");
-                button.set_text_content(Some(disabled_text));
-            }
-        }
-    }
 }

@@ -15,7 +15,8 @@ pub async fn first_load(http: &reqwest::Client, srv: &Server) -> Row {
         Ok(v) => v,
         Err(e) => return Row { figure: "P5 first load of /products", goal: "≤ 200 KB", measured: format!("failed: {e}"), met: Some(false) },
     };
-    // The page's own assets: everything under /pkg/ it links (JS, WASM, CSS). The HTML is
+    // The page's own assets: every bundle file it links (JS, WASM, CSS: `/assets/<hash>/pkg/…`,
+    // or `/pkg/…` from a server that does not hash them). The HTML is
     // compressed, so ask for it plain to find the links.
     let plain = http.get(format!("{}/products", srv.base)).send().await.ok();
     let plain = match plain {
@@ -25,7 +26,8 @@ pub async fn first_load(http: &reqwest::Client, srv: &Server) -> Row {
     let mut assets: Vec<String> = Vec::new();
     for piece in plain.split(['"', '\'']) {
         // A file, not the directory itself (the retry script names "/pkg/").
-        if piece.starts_with("/pkg/") && !piece.ends_with('/') && !assets.iter().any(|a| a == piece) {
+        let bundle = piece.starts_with("/pkg/") || piece.strip_prefix("/assets/").is_some_and(|rest| rest.split_once('/').is_some_and(|(_, p)| p.starts_with("pkg/")));
+        if bundle && !piece.ends_with('/') && !assets.iter().any(|a| a == piece) {
             assets.push(piece.to_owned());
         }
     }

@@ -3,6 +3,7 @@
 //! broker (`common`). Run one group with `cargo test -p server --test suite faults::`.
 
 mod accounts;
+mod assets;
 mod catalog;
 mod common;
 mod faults;

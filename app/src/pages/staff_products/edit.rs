@@ -141,7 +141,7 @@ fn Editor(product: StaffProduct) -> impl IntoView {
     view! {
         <div class="mb-6 flex flex-wrap items-center justify-between gap-4">
             <div class="flex items-center gap-4">
-                <img src=p.image.clone() alt="" width="96" height="72" class="h-18 w-24 rounded-lg object-cover" />
+                <img src=crate::assets::asset_url(&p.image) alt="" width="96" height="72" class="h-18 w-24 rounded-lg object-cover" />
                 <div>
                     <h1 class="text-3xl font-bold tracking-tight">{p.name.clone()}</h1>
                     <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">

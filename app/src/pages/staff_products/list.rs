@@ -126,7 +126,7 @@ fn Row(product: StaffProduct) -> impl IntoView {
         <tr data-testid="staff-product-row" data-product-id=p.id.clone()>
             <td class="px-4 py-3">
                 <a href=format!("/staff/products/{}", p.id) class="flex items-center gap-3 font-medium hover:text-indigo-600 dark:hover:text-indigo-400">
-                    <img src=p.image.clone() alt="" width="40" height="30" class="h-8 w-10 shrink-0 rounded object-cover" />
+                    <img src=crate::assets::asset_url(&p.image) alt="" width="40" height="30" class="h-8 w-10 shrink-0 rounded object-cover" />
                     <span>{p.name.clone()}</span>
                 </a>
             </td>
