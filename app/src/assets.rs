@@ -44,7 +44,7 @@ impl Assets {
     /// The URL a page uses for `path` (`/images/a.svg`): content-addressed when hashed.
     pub fn url(&self, path: &str) -> String {
         match path.strip_prefix('/').and_then(|p| self.hash_of(p)) {
-            Some(hash) => format!("{}{hash}{path}", PREFIX.trim_end_matches('/')),
+            Some(hash) => format!("{PREFIX}{hash}{path}"),
             None => path.to_owned(),
         }
     }
@@ -52,7 +52,7 @@ impl Assets {
     /// Where the hydration script finds the bundle: the directory the bundle's URLs start with
     /// (empty without a hashed bundle: `/pkg/…` as it is).
     pub fn bundle_root(&self) -> String {
-        self.0.pkg.as_deref().map(|h| format!("{}{h}", PREFIX.trim_end_matches('/'))).unwrap_or_default()
+        self.0.pkg.as_deref().map(|h| format!("{PREFIX}{h}")).unwrap_or_default()
     }
 
     /// The bundle's hash: which build of the browser code this server serves.

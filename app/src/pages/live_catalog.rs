@@ -105,7 +105,8 @@ mod dom {
             if let Some(form) = find(&card, "form[data-add-to-cart]") {
                 let _ = form.set_attribute("data-stock", "0");
             }
-            set_button(&card, None, "Unavailable");
+            let name = find(&card, "form[data-add-to-cart]").and_then(|f| f.get_attribute("data-name")).unwrap_or_default();
+            set_button(&card, &name, None, "Unavailable");
         }
     }
 
@@ -157,10 +158,7 @@ mod dom {
             let _ = form.set_attribute("data-stock", &p.stock.to_string());
         }
         let (text, enabled) = add_to_cart_label(p.stock);
-        if let Some(name) = find(card, "form[data-add-to-cart] button .sr-only") {
-            name.set_text_content(Some(&format!(": {}", p.name)));
-        }
-        set_button(card, enabled.then_some(text), text);
+        set_button(card, &p.name, enabled.then_some(text), text);
     }
 
     fn set_stock(card: &Element, text: &str, sold_out: bool) {
@@ -171,15 +169,12 @@ mod dom {
     }
 
     /// `enabled`: the button's words when it can be used; else it is disabled and says
-    /// `disabled_text`. The words are the button's first child; the product's name (read by
-    /// screen readers only) follows them.
-    fn set_button(card: &Element, enabled: Option<&str>, disabled_text: &str) {
+    /// `disabled_text`. Its accessible name is the words and the product's name.
+    fn set_button(card: &Element, name: &str, enabled: Option<&str>, disabled_text: &str) {
         let Some(button) = find(card, "form[data-add-to-cart] button") else { return };
         let words = enabled.unwrap_or(disabled_text);
-        match button.first_child() {
-            Some(node) if node.node_type() == web_sys::Node::TEXT_NODE => node.set_text_content(Some(words)),
-            _ => button.set_text_content(Some(words)),
-        }
+        button.set_text_content(Some(words));
+        let _ = button.set_attribute("aria-label", &format!("{words}: {name}"));
         let _ = if enabled.is_some() { button.remove_attribute("disabled") } else { button.set_attribute("disabled", "") };
     }
 }

@@ -152,19 +152,19 @@ pub fn add_to_cart_label(stock: i64) -> (&'static str, bool) {
 }
 
 /// "Add to cart": a plain form posting to the server, which is what it does without WASM. The
-/// data attributes are for [`AddToCartForms`]. The button's name is its visible words and then
-/// the product's, which only screen readers read ("Add to cart: Desk Lamp"): every card has
-/// one, and a name that starts with what is seen is what voice control users say.
+/// data attributes are for [`AddToCartForms`]. The button's accessible name is its visible
+/// words and then the product's ("Add to cart: Desk Lamp"): every card has one, and a name that
+/// starts with what is seen is what voice control users say.
 #[component]
 pub fn AddToCartForm(id: String, name: String, stock: i64) -> impl IntoView {
     let (words, enabled) = add_to_cart_label(stock);
     let product_id = id.clone();
-    let hidden_name = format!(": {name}");
+    let label = format!("{words}: {name}");
     view! {
         <form method="post" action=AddToCart::url() data-add-to-cart=id data-name=name data-stock=stock>
             <input type="hidden" name="product_id" value=product_id />
-            <button type="submit" disabled=!enabled class="add-to-cart">
-                {words}<span class="sr-only">{hidden_name}</span>
+            <button type="submit" disabled=!enabled aria-label=label class="add-to-cart">
+                {words}
             </button>
         </form>
     }

@@ -26,7 +26,8 @@ pub async fn first_load(http: &reqwest::Client, srv: &Server) -> Row {
     let mut assets: Vec<String> = Vec::new();
     for piece in plain.split(['"', '\'']) {
         // A file, not the directory itself (the retry script names "/pkg/").
-        let bundle = piece.starts_with("/pkg/") || piece.strip_prefix("/assets/").is_some_and(|rest| rest.split_once('/').is_some_and(|(_, p)| p.starts_with("pkg/")));
+        let bundle =
+            piece.starts_with("/pkg/") || piece.strip_prefix("/assets/").is_some_and(|rest| rest.split_once('/').is_some_and(|(_, p)| p.starts_with("pkg/")));
         if bundle && !piece.ends_with('/') && !assets.iter().any(|a| a == piece) {
             assets.push(piece.to_owned());
         }

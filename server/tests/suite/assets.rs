@@ -28,7 +28,8 @@ async fn site_files_are_served_by_content_hash_with_a_years_cache() {
     let css = url_containing(&page, "/pkg/shop.css");
     let js = url_containing(&page, "/pkg/shop.js");
     let image = url_containing(&page, "/images/aurora-headphones.svg");
-    let bundle = css.strip_prefix("/assets/").and_then(|r| r.strip_suffix("/pkg/shop.css")).unwrap_or_else(|| panic!("the stylesheet is not content-addressed: {css}"));
+    let bundle =
+        css.strip_prefix("/assets/").and_then(|r| r.strip_suffix("/pkg/shop.css")).unwrap_or_else(|| panic!("the stylesheet is not content-addressed: {css}"));
     assert_eq!(js, format!("/assets/{bundle}/pkg/shop.js"), "the bundle's files share one hash");
     assert!(page.contains(&format!("<meta name=\"shop-build\" content=\"{bundle}\"")), "the build the navigation script compares is the bundle's hash");
     assert!(image.starts_with("/assets/") && !image.contains(bundle), "an image has its own hash: {image}");
