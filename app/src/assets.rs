@@ -35,9 +35,10 @@ impl Assets {
 
     /// The hash in the URL of a file at `path` (from the site root, no leading slash).
     pub fn hash_of(&self, path: &str) -> Option<&str> {
-        match path.strip_prefix(&self.0.pkg_dir).and_then(|rest| rest.strip_prefix('/')) {
-            Some(_) => self.0.pkg.as_deref(),
-            None => self.0.files.get(path).map(String::as_str),
+        if in_bundle(&self.0.pkg_dir, path) {
+            self.0.pkg.as_deref()
+        } else {
+            self.0.files.get(path).map(String::as_str)
         }
     }
 
@@ -59,6 +60,11 @@ impl Assets {
     pub fn bundle_hash(&self) -> Option<&str> {
         self.0.pkg.as_deref()
     }
+}
+
+/// Whether the file at `path` (from the site root) is in the bundle directory `pkg_dir`.
+pub fn in_bundle(pkg_dir: &str, path: &str) -> bool {
+    path.strip_prefix(pkg_dir).is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// The URL for a site file at `path`, in a render: content-addressed on the server, as it is in

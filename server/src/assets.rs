@@ -36,7 +36,7 @@ fn hash_site(site_root: &Path, pkg_dir: &str) -> Assets {
     let pkg_dir = pkg_dir.trim_matches('/');
     let mut files = BTreeMap::new();
     walk(site_root, site_root, &mut files);
-    let (bundle, others): (Vec<_>, Vec<_>) = files.into_iter().partition(|(path, _)| path.strip_prefix(pkg_dir).is_some_and(|r| r.starts_with('/')));
+    let (bundle, others): (Vec<_>, Vec<_>) = files.into_iter().partition(|(path, _)| app::assets::in_bundle(pkg_dir, path));
     // The bundle's hash covers every file in it, with its name: a renamed chunk is a new build.
     let pkg = (!bundle.is_empty()).then(|| {
         let mut all = Sha256::new();

@@ -74,26 +74,26 @@ pub fn ProductsPage() -> impl IntoView {
             {move || {
                 let assets = assets.clone();
                 Suspend::new(async move {
-                match products.await {
-                    Ok(list) if list.is_empty() => EitherOf3::A(view! {
-                        <p class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700">
-                            "No products match your search. "
-                            <a href="/products" class="font-semibold text-indigo-600 hover:underline dark:text-indigo-400">"Show all products"</a>
-                        </p>
-                    }),
-                    Ok(list) => EitherOf3::B(view! {
-                        <ul class="grid grid-cols-1 gap-6 sm:grid-cols-2 lg:grid-cols-3" data-testid="product-grid">
-                            {list.into_iter().map(|mut p| {
-                                p.image = assets.url(&p.image);
-                                view! { <ProductCard product=p /> }
-                            }).collect_view()}
-                        </ul>
-                        <AddToCartForms />
-                        <LiveCatalog />
-                    }),
-                    Err(e) => EitherOf3::C(view! { <ErrorNotice message=e.to_string() /> }),
-                }
-            })
+                    match products.await {
+                        Ok(list) if list.is_empty() => EitherOf3::A(view! {
+                            <p class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700">
+                                "No products match your search. "
+                                <a href="/products" class="font-semibold text-indigo-600 hover:underline dark:text-indigo-400">"Show all products"</a>
+                            </p>
+                        }),
+                        Ok(list) => EitherOf3::B(view! {
+                            <ul class="grid grid-cols-1 gap-6 sm:grid-cols-2 lg:grid-cols-3" data-testid="product-grid">
+                                {list.into_iter().map(|mut p| {
+                                    p.image = assets.url(&p.image);
+                                    view! { <ProductCard product=p /> }
+                                }).collect_view()}
+                            </ul>
+                            <AddToCartForms />
+                            <LiveCatalog />
+                        }),
+                        Err(e) => EitherOf3::C(view! { <ErrorNotice message=e.to_string() /> }),
+                    }
+                })
             }}
         </Suspense>
     }
