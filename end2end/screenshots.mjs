@@ -1,7 +1,7 @@
 // Takes the README's screenshots from a running shop in headless Chromium.
 //   node end2end/screenshots.mjs http://127.0.0.1:3000 STAFF_EMAIL STAFF_PASSWORD
-// Creates a shopper, places two orders, lets staff move one, and writes PNGs to
-// end2end/screenshots/.
+// Creates a shopper, places two orders, lets staff move one and restock a product the shopper
+// asked about, and writes PNGs to end2end/screenshots/.
 import { chromium } from 'playwright-core';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,5 +89,21 @@ await catalogPage.getByLabel('Units', { exact: true }).fill('12');
 await catalogPage.getByRole('button', { name: 'Update stock' }).click();
 await catalogPage.getByTestId('saved-notice').waitFor();
 await shot(catalogPage, 'staff-product.png');
+
+// "Notify me" on a sold-out product, then the notifications page once staff restocked it.
+const stock = (action, quantity) =>
+  catalogPage.request.post('/api/change_stock', { form: { id: 'brew-kettle', action, quantity, reason: 'count_correction' } });
+await stock('set', '0');
+await shopper.goto('/products/brew-kettle');
+await hydrated(shopper);
+await shopper.getByRole('button', { name: "Notify me when it's back" }).click();
+await shopper.getByTestId('restock-watching').waitFor();
+await shot(shopper, 'notify-me.png');
+await stock('add', '3');
+await shopper.getByTestId('toast').filter({ hasText: 'is back in stock' }).waitFor();
+await shopper.getByTestId('notification-bell').click();
+await shopper.getByTestId('notification-list').waitFor();
+await hydrated(shopper);
+await shot(shopper, 'notifications.png');
 await browser.close();
 console.log(`screenshots written to ${out}`);

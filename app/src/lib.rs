@@ -2,8 +2,8 @@
 //! pages that use them; client state (cart, live connection, toasts, theme) in `state`.
 //!
 //! Islands architecture: every page is rendered on the server, and only its interactive parts
-//! are `#[island]`s, hydrated in the browser (the header's cart badge, theme toggle and
-//! connection indicator, one island for all the catalog's add-to-cart forms, the toasts, and
+//! are `#[island]`s, hydrated in the browser (the header's cart badge, notification bell, theme
+//! toggle and connection indicator, one island for all the catalog's add-to-cart forms, the toasts, and
 //! the live parts of the cart, orders and staff pages). Forms outside islands are plain HTML
 //! forms posting to server functions, which answer them with a redirect.
 //!
@@ -27,6 +27,7 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
 use state::cart::CartStore;
+use state::inbox::NotificationBell;
 use state::live::{ConnectionIndicator, Live};
 use state::theme::ThemeToggle;
 use state::toast::{ToastRegion, Toasts};
@@ -99,6 +100,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot") view=pages::reset::ForgotPage ssr=SsrMode::Async />
                     <Route path=path!("/reset") view=pages::reset::ResetPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ToastRegion />
@@ -184,7 +186,14 @@ fn Header() -> impl IntoView {
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             match user.await {
-                                Ok(Some(u)) => view! { <components::AccountMenu user=u /> }.into_any(),
+                                Ok(Some(u)) => {
+                                    let unread = api::notifications::unread_notifications().await.unwrap_or(0);
+                                    view! {
+                                        <NotificationBell unread />
+                                        <components::AccountMenu user=u />
+                                    }
+                                    .into_any()
+                                }
                                 _ => view! {
                                     <A href="/login" attr:class="whitespace-nowrap rounded-lg bg-indigo-600 px-2.5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 sm:px-3">
                                         "Sign in"

@@ -20,11 +20,13 @@ pub struct Account {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// Their notifications go out by e-mail too.
+    pub email_notifications: bool,
 }
 
 impl From<user::Model> for Account {
     fn from(m: user::Model) -> Self {
-        Account { id: m.id, email: m.email, name: m.name, role: Role::parse(&m.role) }
+        Account { id: m.id, email: m.email, name: m.name, role: Role::parse(&m.role), email_notifications: m.email_notifications }
     }
 }
 
@@ -55,6 +57,7 @@ async fn create(shop: &Shop, name: &str, email: &str, password: &str, role: Role
         password_hash: Set(hash),
         role: Set(role.as_str().to_owned()),
         created_at: Set(now_ms()),
+        email_notifications: Set(true),
     };
     let _gate = shop.gate.enter().await;
     match model.insert(&shop.db).await {

@@ -63,7 +63,7 @@ pub async fn unpublished(shop: &Shop) -> Result<Vec<OrderEvent>, ShopError> {
     for payload in payloads {
         match LogEvent::from_json(payload.as_bytes()) {
             Ok(LogEvent::Order(event)) => events.push(event),
-            Ok(LogEvent::Product(_)) => {}
+            Ok(LogEvent::Product(_) | LogEvent::Notification(_)) => {}
             Err(e) => return Err(ShopError::Internal(format!("an outbox row does not decode: {e}"))),
         }
     }

@@ -14,6 +14,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod mail;
+pub mod notifications;
 pub mod orders;
 pub mod outbox;
 pub mod passwords;

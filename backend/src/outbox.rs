@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTra
 
 use crate::entities::outbox;
 use crate::{now_ms, Shop, ShopError};
+use domain::notification::NotificationEvent;
 use domain::{OrderEvent, ProductEvent};
 
 /// One row ready to publish.
@@ -35,6 +36,12 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, event: &OrderEvent, now: i64)
 /// Writes a catalog event (`domain::catalog_event`), keyed by its product.
 pub async fn enqueue_product<C: ConnectionTrait>(conn: &C, event: &ProductEvent, now: i64) -> Result<(), ShopError> {
     row(&event.event_id, &event.product_id, event.to_json(), now).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// Writes a `notification.created` record (`domain::notification`), keyed by its shopper.
+pub async fn enqueue_notification<C: ConnectionTrait>(conn: &C, event: &NotificationEvent, now: i64) -> Result<(), ShopError> {
+    row(&event.event_id, &event.user_id, event.to_json(), now).exec_without_returning(conn).await?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //!
 //! One topic, not two: the relay, the consumer and the audit already read it in order, and a
 //! product's events are keyed by its id, so they stay in order on their partition. Readers tell
-//! the kinds apart by `type` (`order.*` or `product.*`, see [`LogEvent`]); a reader that only
+//! the kinds apart by `type` (`order.*`, `product.*` or `notification.*`, see [`LogEvent`]); a reader that only
 //! wants orders skips the rest, as the kafkajs consumer in the tests does.
 //!
 //! Stock taken by a checkout or given back by a cancel is not a catalog event: the order event
@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::StockReason;
 use crate::event::{DecodeError, OrderEvent, EVENT_SCHEMA_VERSION};
+use crate::notification::NotificationEvent;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProductChange {
@@ -71,6 +72,8 @@ impl ProductEvent {
 pub enum LogEvent {
     Order(OrderEvent),
     Product(ProductEvent),
+    /// A notification was written for a shopper (`crate::notification`).
+    Notification(NotificationEvent),
 }
 
 impl LogEvent {
@@ -89,21 +92,26 @@ impl LogEvent {
             kind: std::borrow::Cow<'a, str>,
         }
         match serde_json::from_slice::<Head>(bytes) {
+            Ok(head) if head.v != EVENT_SCHEMA_VERSION && (head.kind.starts_with("product.") || head.kind.starts_with("notification.")) => {
+                Err(DecodeError::UnknownVersion(head.v))
+            }
             Ok(head) if head.kind.starts_with("product.") => {
-                if head.v != EVENT_SCHEMA_VERSION {
-                    return Err(DecodeError::UnknownVersion(head.v));
-                }
                 serde_json::from_slice(bytes).map(LogEvent::Product).map_err(|e| DecodeError::Malformed(e.to_string()))
+            }
+            Ok(head) if head.kind.starts_with("notification.") => {
+                serde_json::from_slice(bytes).map(LogEvent::Notification).map_err(|e| DecodeError::Malformed(e.to_string()))
             }
             _ => Err(not_an_order),
         }
     }
 
-    /// The key the record is written under: the order's or the product's id.
+    /// The key the record is written under: the order's or the product's id, or for a
+    /// notification its shopper's (their notifications stay in order).
     pub fn key(&self) -> &str {
         match self {
             LogEvent::Order(e) => &e.order_id,
             LogEvent::Product(e) => &e.product_id,
+            LogEvent::Notification(e) => &e.user_id,
         }
     }
 }
@@ -112,25 +120,7 @@ impl LogEvent {
 mod tests {
     use super::*;
 
-    fn restock() -> ProductEvent {
-        ProductEvent {
-            v: 1,
-            event_id: "01JEV".into(),
-            kind: ProductChange::StockChanged,
-            product_id: "lumen-lamp".into(),
-            product_version: 3,
-            name: "Lumen Desk Lamp".into(),
-            category: "Home".into(),
-            price_cents: 5_900,
-            previous_price_cents: None,
-            stock: 5,
-            stock_delta: Some(5),
-            reason: Some(StockReason::Received),
-            archived: false,
-            actor_id: "01JSTAFF".into(),
-            occurred_at: "2026-12-06T06:00:00Z".into(),
-        }
-    }
+    use crate::fixtures::restock;
 
     #[test]
     fn product_events_have_the_documented_shape_and_round_trip() {
@@ -152,5 +142,17 @@ mod tests {
         assert_eq!(LogEvent::from_json(future.as_bytes()), Err(DecodeError::UnknownVersion(2)));
         assert!(matches!(LogEvent::from_json(br#"{"v":1,"type":"product.melted"}"#), Err(DecodeError::Malformed(_))));
         assert!(matches!(LogEvent::from_json(b"[]"), Err(DecodeError::Malformed(_))));
+    }
+
+    #[test]
+    fn the_log_reader_knows_notifications() {
+        let n = NotificationEvent::new("e2".into(), "n1".into(), "u1".into(), "2026-12-06T20:00:00Z".into());
+        let json: serde_json::Value = serde_json::from_str(&n.to_json()).unwrap();
+        assert_eq!(json["type"], "notification.created");
+        let read = LogEvent::from_json(n.to_json().as_bytes()).unwrap();
+        assert_eq!(read.key(), "u1");
+        assert_eq!(read, LogEvent::Notification(n.clone()));
+        let future = n.to_json().replace("\"v\":1", "\"v\":2");
+        assert_eq!(LogEvent::from_json(future.as_bytes()), Err(DecodeError::UnknownVersion(2)));
     }
 }

@@ -137,6 +137,9 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         archived: Vec<String>,
     },
+    /// A notification was written for the receiver (`crate::notification`); `unread`: how many
+    /// of theirs are unread now.
+    Notification { notification: crate::notification::NotificationView, unread: u64 },
     /// The server dropped messages for this socket (it read too slowly): refetch state.
     Resync,
     /// Sent periodically so the browser can tell a live link from a silently dead one.

@@ -1,6 +1,8 @@
 //! Sample data for tests and the benchmark (the `fixtures` feature; never in the shop's own
-//! builds' logic): the shipping details a shopper types on the checkout form.
+//! builds' logic): the shipping details a shopper types on the checkout form, and a restock.
 
+use crate::catalog::StockReason;
+use crate::catalog_event::{ProductChange, ProductEvent};
 use crate::validation::Shipping;
 
 /// Valid shipping details, field by field, as the checkout form posts them.
@@ -25,5 +27,26 @@ pub fn shipping() -> Shipping {
         city: field("city"),
         state: field("state"),
         zip: field("zip"),
+    }
+}
+
+/// Staff received five Lumen Desk Lamps: a catalog event as the topic carries it.
+pub fn restock() -> ProductEvent {
+    ProductEvent {
+        v: 1,
+        event_id: "01JEV".into(),
+        kind: ProductChange::StockChanged,
+        product_id: "lumen-lamp".into(),
+        product_version: 3,
+        name: "Lumen Desk Lamp".into(),
+        category: "Home".into(),
+        price_cents: 5_900,
+        previous_price_cents: None,
+        stock: 5,
+        stock_delta: Some(5),
+        reason: Some(StockReason::Received),
+        archived: false,
+        actor_id: "01JSTAFF".into(),
+        occurred_at: "2026-12-06T06:00:00Z".into(),
     }
 }

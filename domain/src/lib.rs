@@ -15,6 +15,7 @@ pub mod figures;
 pub mod fixtures;
 pub mod lifecycle;
 pub mod money;
+pub mod notification;
 pub mod pricing;
 pub mod reset;
 pub mod throttle;

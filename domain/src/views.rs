@@ -122,3 +122,21 @@ pub struct StaffProductPage {
     pub total: u64,
     pub categories: Vec<String>,
 }
+
+/// How an order is named to people: the last six characters of its id, by character (an event
+/// read from the topic may carry any text, and slicing by byte would panic in the browser on a
+/// multi-byte character).
+pub fn short_id(id: &str) -> String {
+    let tail: Vec<char> = id.chars().rev().take(6).collect();
+    format!("#{}", tail.into_iter().rev().collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_ids_never_split_a_character() {
+        assert_eq!(super::short_id("01JABCDEFGHJKMNPQRSTVWXYZ0"), "#VWXYZ0");
+        assert_eq!(super::short_id("ab"), "#ab");
+        assert_eq!(super::short_id("ордер-ключ-ü€"), "#люч-ü€");
+    }
+}

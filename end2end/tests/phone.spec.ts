@@ -52,7 +52,7 @@ test('every page fits a phone screen, signed out and signed in', async ({ page }
   await signUp(page, uniqueEmail('phone'));
   await page.getByRole('button', { name: 'Add to cart: Glide Ergonomic Mouse' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
-  for (const path of ['/', '/products', '/cart', '/checkout', '/orders', '/account']) {
+  for (const path of ['/', '/products', '/cart', '/checkout', '/orders', '/account', '/notifications']) {
     await page.goto(path);
     await waitForHydration(page);
     await expectNoSidewaysScroll(page, path);

@@ -11,6 +11,7 @@ mod m20261125_000002_seed_catalog;
 mod m20261201_000003_sessions;
 mod m20261202_000004_password_resets;
 mod m20261206_000005_catalog_admin;
+mod m20261206_000006_notifications;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_sessions::Migration),
             Box::new(m20261202_000004_password_resets::Migration),
             Box::new(m20261206_000005_catalog_admin::Migration),
+            Box::new(m20261206_000006_notifications::Migration),
         ]
     }
 }

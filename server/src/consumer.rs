@@ -1,6 +1,7 @@
 //! The Kafka consumer: one per server instance, reading every partition of the topic (fan-out,
-//! no consumer group) and handing each order event to the hub, and each change of a product
-//! (a catalog event, or an order that moved stock) to the live catalog (`catalog_feed.rs`).
+//! no consumer group) and handing each order event to the hub, each change of a product
+//! (a catalog event, or an order that moved stock) to the live catalog (`catalog_feed.rs`), and
+//! each notification written (`notifier.rs`) to its shopper's sockets on this instance.
 //!
 //! It starts at the latest offset (browsers resync on connect, so history is not replayed) and
 //! keeps its offsets across reconnects, so a broker outage loses nothing that was produced.
@@ -40,16 +41,17 @@ pub struct Consumer {
 }
 
 impl Consumer {
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
         let partitions = self.target.partitions as usize;
         let offsets: Arc<Vec<std::sync::Mutex<Option<i64>>>> = Arc::new((0..partitions).map(|_| std::sync::Mutex::new(None)).collect());
-        let mut failures: u32 = 0;
         let figures_loaded = std::sync::atomic::AtomicBool::new(false);
-        loop {
-            let session = async {
-                let client = kafka::connect_with(&self.target.brokers, &self.target.security).await?;
-                kafka::ensure_topic(&client, &self.target.topic, self.target.partitions).await?;
-                let clients = kafka::partition_clients(&client, &self.target.topic, self.target.partitions).await?;
+        let (this, figures_loaded) = (&self, &figures_loaded);
+        kafka::keep_running("Kafka consumer lost the broker", &self.metrics.consumer_errors, shutdown, || {
+            let offsets = offsets.clone();
+            async move {
+                let client = kafka::connect_with(&this.target.brokers, &this.target.security).await?;
+                kafka::ensure_topic(&client, &this.target.topic, this.target.partitions).await?;
+                let clients = kafka::partition_clients(&client, &this.target.topic, this.target.partitions).await?;
                 // Every partition gets its starting position before any of them fetches: the first
                 // fetch is what makes /readyz answer "ready", and an instance that says it is ready
                 // must not miss an event produced after that on a partition still looking up
@@ -64,29 +66,29 @@ impl Consumer {
                 // fixed: an order committed before this load is in it, one committed after is
                 // produced after those offsets; an order in both is counted once.
                 if !figures_loaded.load(Ordering::Relaxed) {
-                    let n = backend::staff::load_figures(&self.shop, backend::now_ms()).await.map_err(|e| format!("loading today's figures: {e}"))?;
+                    let n = backend::staff::load_figures(&this.shop, backend::now_ms()).await.map_err(|e| format!("loading today's figures: {e}"))?;
                     figures_loaded.store(true, Ordering::Relaxed);
                     tracing::info!(orders = n, "staff figures loaded");
                 }
-                let loops = clients.into_iter().enumerate().map(|(p, pc)| self.partition_loop(pc, offsets.clone(), p));
+                let loops = clients.into_iter().enumerate().map(|(p, pc)| this.partition_loop(pc, offsets.clone(), p));
                 futures::future::try_join_all(loops).await.map(|_| ())
-            };
-            let result = tokio::select! {
-                r = session => r,
-                _ = shutdown.changed() => return,
-            };
-            if let Err(e) = result {
-                failures += 1;
-                Metrics::inc(&self.metrics.consumer_errors, 1);
-                if failures == 1 || failures.is_multiple_of(10) {
-                    tracing::warn!(error = %e, failures, "Kafka consumer lost the broker; reconnecting");
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(kafka::retry_delay(failures)) => {}
-                    _ = shutdown.changed() => return,
-                }
             }
+        })
+        .await
+    }
+
+    /// Sends a notification to its shopper's sockets here, as the database has it: a record
+    /// naming someone else, or no notification at all, shows nobody anything.
+    async fn push_notification(&self, id: &str, user_id: &str) -> Result<(), String> {
+        let read = |e: backend::ShopError| format!("reading a notification: {e}");
+        let Some((owner, notification)) = backend::notifications::find(&self.shop, id).await.map_err(read)? else { return Ok(()) };
+        if owner != user_id {
+            Metrics::inc(&self.metrics.events_untrusted, 1);
+            return Ok(());
         }
+        let unread = backend::notifications::unread(&self.shop, &owner).await.map_err(read)?;
+        self.hub.publish_to_user(&owner, &domain::ServerMessage::Notification { notification, unread });
+        Ok(())
     }
 
     async fn partition_loop(&self, pc: Arc<PartitionClient>, offsets: Arc<Vec<std::sync::Mutex<Option<i64>>>>, p: usize) -> Result<(), String> {
@@ -120,6 +122,11 @@ impl Consumer {
                         Metrics::inc(&self.metrics.events_consumed, 1);
                         self.shop.catalog().invalidate();
                         self.catalog_feed.product_changed(&event.product_id);
+                    }
+                    Ok(LogEvent::Notification(event)) => {
+                        if self.hub.has_user(&event.user_id) {
+                            self.push_notification(&event.notification_id, &event.user_id).await?;
+                        }
                     }
                     Err(e) => {
                         Metrics::inc(&self.metrics.events_malformed, 1);

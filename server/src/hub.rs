@@ -29,8 +29,8 @@ pub enum Outgoing {
     Resync,
 }
 
-/// The sequence number of catalog frames: they are not kept for resuming (`recent.rs`), and a
-/// stream gives them no `id:`.
+/// The sequence number of catalog and notification frames: they are not kept for resuming
+/// (`recent.rs`), and a stream gives them no `id:`.
 pub const CATALOG_SEQ: u64 = 0;
 
 /// The hub's side of one socket. The sender lives here only, so a closed hub closes every
@@ -157,6 +157,22 @@ impl Hub {
             }
         }
         Some((Subscription { hub: self.clone(), user_id: user_id.to_owned(), staff, id, overflowed }, rx))
+    }
+
+    /// Whether this instance holds a socket of `user_id` (staff sockets are not counted): what
+    /// is only for them needs no work here otherwise.
+    pub fn has_user(&self, user_id: &str) -> bool {
+        self.registry.read().expect("hub lock").by_user.contains_key(user_id)
+    }
+
+    /// Queues a message for `user_id`'s own sockets only (a notification). Like catalog
+    /// frames, it is not kept for resuming: a resumed stream refetches the count instead.
+    pub fn publish_to_user(&self, user_id: &str, message: &ServerMessage) -> usize {
+        let frame = Utf8Bytes::from(message.to_json());
+        let _one_at_a_time = self.publishing.lock().expect("publish lock");
+        let reg = self.registry.read().expect("hub lock");
+        let owners = reg.by_user.get(user_id).map(Vec::as_slice).unwrap_or_default();
+        self.offer(owners.iter().map(|(_, e)| e), CATALOG_SEQ, &frame)
     }
 
     /// Queues `event` for its owner's sockets and every staff socket. Never waits for a socket.

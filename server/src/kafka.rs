@@ -1,10 +1,11 @@
-//! Kafka plumbing shared by the relay and the consumer: bounded-time client creation, topic
-//! creation, partitioning and backoff.
+//! Kafka plumbing shared by the relay and the topic's readers: bounded-time client creation,
+//! topic creation, partitioning, backoff and the readers' restart loop.
 //!
 //! rskafka retries forever by default and has no request timeout, so every client gets a
 //! `BackoffConfig` with a deadline and every call is wrapped in [`bounded`].
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use rskafka::client::error::{Error as KafkaError, ProtocolError};
 use rskafka::client::partition::{PartitionClient, UnknownTopicHandling};
 use rskafka::client::{Client, ClientBuilder};
 use rskafka::BackoffConfig;
+use tokio::sync::watch;
 
 use crate::kafka_security::KafkaSecurity;
 
@@ -83,6 +85,34 @@ pub fn partition_for(key: &str, partitions: i32) -> i32 {
         hash = hash.wrapping_mul(0x0100_0193);
     }
     (hash % partitions.max(1) as u32) as i32
+}
+
+/// Runs `session` until shutdown. A session ends only by failing (the broker or the database
+/// lost); it is then started again after a capped, jittered backoff. Failures are counted in
+/// `errors` and logged, the first and every tenth, as "`what`; starting again".
+pub async fn keep_running<F, Fut>(what: &str, errors: &AtomicU64, mut shutdown: watch::Receiver<bool>, mut session: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    let mut failures: u32 = 0;
+    loop {
+        let result = tokio::select! {
+            r = session() => r,
+            _ = shutdown.changed() => return,
+        };
+        if let Err(e) = result {
+            failures += 1;
+            errors.fetch_add(1, Ordering::Relaxed);
+            if failures == 1 || failures.is_multiple_of(10) {
+                tracing::warn!(error = %e, failures, "{what}; starting again");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(retry_delay(failures)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
 }
 
 /// Capped exponential backoff with ±50 % jitter: 200 ms, 400 ms, … up to 10 s.

@@ -3,7 +3,8 @@
 //!
 //! Where an order event goes, in file order: `backend::checkout` writes it to the outbox →
 //! [`relay`] produces it to Kafka → [`consumer`] reads it back (on every instance) → [`hub`]
-//! picks the sockets that may see it → [`ws`] sends it to the browser.
+//! picks the sockets that may see it → [`ws`] sends it to the browser. A second reader of the
+//! same topic, [`notifier`], keeps its own position and writes shoppers' notifications.
 
 // The app's view types are deep (islands wrap each page's data in their own types); rendering
 // them here computes their layouts and overflows the default query depth of 128.
@@ -21,6 +22,7 @@ pub mod kafka;
 pub mod kafka_security;
 pub mod listener;
 pub mod metrics;
+pub mod notifier;
 pub mod nudge;
 pub mod recent;
 pub mod relay;

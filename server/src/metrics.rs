@@ -1,7 +1,7 @@
 //! Counters of the event pipeline, exposed at `/metrics` in Prometheus text format.
 
 use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 #[derive(Default, Debug)]
 pub struct Metrics {
@@ -31,6 +31,11 @@ pub struct Metrics {
     pub ws_refused: AtomicU64,
     /// Unix millis of the consumer's last successful fetch (0: never).
     pub consumer_last_fetch_ms: AtomicI64,
+    /// Notifications the notifications service wrote (`notifier.rs`).
+    pub notifications_written: AtomicU64,
+    pub notifier_errors: AtomicU64,
+    /// The notifications service knows where it reads every partition from.
+    pub notifier_ready: AtomicBool,
 }
 
 impl Metrics {
@@ -63,6 +68,8 @@ impl Metrics {
         counter("shop_sse_lost_total", "Event streams that could not resume (told to refetch).", self.sse_lost.load(Ordering::Relaxed));
         counter("shop_relay_errors_total", "Failed outbox publish attempts.", self.relay_errors.load(Ordering::Relaxed));
         counter("shop_consumer_errors_total", "Kafka consumer errors (each followed by a reconnect).", self.consumer_errors.load(Ordering::Relaxed));
+        counter("shop_notifications_written_total", "Notifications written for shoppers.", self.notifications_written.load(Ordering::Relaxed));
+        counter("shop_notifier_errors_total", "Notifications service errors (each followed by a restart).", self.notifier_errors.load(Ordering::Relaxed));
         let _ = writeln!(
             out,
             "# HELP shop_ws_connections Open WebSocket connections.\n# TYPE shop_ws_connections gauge\nshop_ws_connections {}",

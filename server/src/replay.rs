@@ -71,7 +71,7 @@ pub async fn read_log(target: &KafkaTarget) -> Result<LogRecords, String> {
                 let at = Position { partition: p as i32, offset: r.offset };
                 // Catalog events share the topic; the orders' audit leaves them out.
                 let event = match r.record.value.as_deref().map(LogEvent::from_json) {
-                    Some(Ok(LogEvent::Product(_))) => continue,
+                    Some(Ok(LogEvent::Product(_) | LogEvent::Notification(_))) => continue,
                     Some(Ok(LogEvent::Order(event))) => Ok(event),
                     Some(Err(e)) => Err(e.to_string()),
                     None => Err("a record without a value".to_owned()),

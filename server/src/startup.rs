@@ -212,8 +212,10 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
         catalog_feed: catalog_feed.clone(),
         max_wait_ms: config.fetch_max_wait_ms,
     };
+    let notifier = crate::notifier::Notifier { target: target(), shop: shop.clone(), metrics: metrics.clone() };
     let mut tasks = vec![
         tokio::spawn(relay::run(shop.clone(), target(), metrics.clone(), nudge, shutdown_rx.clone())),
+        tokio::spawn(notifier.run(shutdown_rx.clone())),
         tokio::spawn(consumer.run(shutdown_rx.clone())),
         tokio::spawn(catalog_feed.run(shop.clone(), hub.clone(), shutdown_rx.clone())),
     ];

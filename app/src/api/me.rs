@@ -1,4 +1,5 @@
-//! The signed-in account's own page (`/account`): name, password, and the sessions signed in.
+//! The signed-in account's own page (`/account`): name, password, notifications by e-mail, and
+//! the sessions signed in.
 //!
 //! Every function works as a plain HTML form post (no WASM): success redirects back to
 //! `/account?saved=…`, failure leaves a flash with the field errors and redirects back too.
@@ -28,6 +29,8 @@ pub struct AccountSettings {
     pub name: String,
     pub email: String,
     pub is_staff: bool,
+    /// Notifications go out by e-mail too.
+    pub email_notifications: bool,
     pub sessions: Vec<SessionRow>,
 }
 
@@ -49,7 +52,13 @@ pub async fn my_account() -> Result<Option<AccountSettings>, AppError> {
             ip: s.ip,
         })
         .collect();
-    Ok(Some(AccountSettings { name: account.name, email: account.email, is_staff: session.is_staff(), sessions }))
+    Ok(Some(AccountSettings {
+        name: account.name,
+        email: account.email,
+        is_staff: session.is_staff(),
+        email_notifications: account.email_notifications,
+        sessions,
+    }))
 }
 
 #[cfg(feature = "ssr")]
@@ -81,6 +90,17 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         }
         Err(e) => Err(flash::fail("password", e.into(), &[], "/account")),
     }
+}
+
+/// Whether notifications go out by e-mail too. A plain form's checkbox is sent only when ticked:
+/// no `email_notifications` field means off.
+#[server(prefix = "/api", endpoint = "set_email_notifications")]
+pub async fn set_email_notifications(email_notifications: Option<String>) -> Result<bool, AppError> {
+    let session = ssr::require_session().await?;
+    let on = email_notifications.is_some_and(|v| v != "false");
+    backend::notifications::set_email(&ssr::shop()?, &session.user_id, on).await?;
+    saved("notifications");
+    Ok(on)
 }
 
 /// Signs out one of the account's own sessions (another device).

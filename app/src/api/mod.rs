@@ -8,6 +8,7 @@ pub mod checkout;
 pub mod cookies;
 pub mod forms;
 pub mod me;
+pub mod notifications;
 pub mod orders;
 pub mod reset;
 pub mod staff_catalog;

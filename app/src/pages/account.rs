@@ -9,7 +9,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::me::{my_account, AccountSettings, ChangePassword, EndSession, Rename, SessionRow, SignOutEverywhere};
+use crate::api::me::{my_account, AccountSettings, ChangePassword, EndSession, Rename, SessionRow, SetEmailNotifications, SignOutEverywhere};
 use crate::components::{format_time, ErrorNotice, Field, Skeleton, SuccessNotice};
 use crate::error::AppError;
 use crate::pages::{flash_errors, ToLogin};
@@ -28,6 +28,7 @@ pub fn AccountPage() -> impl IntoView {
             let said = match what.as_str() {
                 "name" => "Your name was saved.",
                 "password" => "Your password was changed. Every other session was signed out.",
+                "notifications" => "Your notification settings were saved.",
                 _ => "That session was signed out.",
             };
             view! {
@@ -100,6 +101,21 @@ fn Settings(account: AccountSettings) -> impl IntoView {
                 </form>
             </section>
         </div>
+        <section class=format!("{SECTION} mt-6") aria-labelledby="notifications-heading">
+            <h2 id="notifications-heading" class="text-lg font-semibold">"Notifications"</h2>
+            <p class="mb-4 mt-1 text-sm text-slate-500 dark:text-slate-400">
+                "Your orders' progress and the products you asked about are always on "
+                <a href="/notifications" class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"your notifications page"</a>
+                "."
+            </p>
+            <form method="post" action=SetEmailNotifications::url() class="flex flex-wrap items-center gap-4" aria-label="Notifications by e-mail">
+                <label class="inline-flex items-center gap-2 text-sm">
+                    <input type="checkbox" name="email_notifications" value="on" checked=account.email_notifications class="h-4 w-4 rounded border-slate-300 text-indigo-600" />
+                    "E-mail me my notifications"
+                </label>
+                <button type="submit" class=BUTTON>"Save"</button>
+            </form>
+        </section>
         <Sessions sessions=account.sessions />
     }
 }

@@ -29,7 +29,7 @@ pub fn LiveCatalog() -> impl IntoView {
                     all.iter().for_each(dom::show);
                 }
             }),
-            LiveMsg::Event(_) => {}
+            LiveMsg::Event(_) | LiveMsg::Notification { .. } => {}
         });
     }
     view! { <span hidden></span> }
@@ -107,6 +107,9 @@ mod dom {
             }
             let name = find(&card, "form[data-add-to-cart]").and_then(|f| f.get_attribute("data-name")).unwrap_or_default();
             set_button(&card, &name, None, "Unavailable");
+            if let Some(notice) = find(&card, "[data-restock-notice]") {
+                let _ = notice.set_attribute("hidden", "");
+            }
         }
     }
 
@@ -159,6 +162,10 @@ mod dom {
         }
         let (text, enabled) = add_to_cart_label(p.stock);
         set_button(card, &p.name, enabled.then_some(text), text);
+        // "Notify me" is for a product that is sold out.
+        if let Some(notice) = find(card, "[data-restock-notice]") {
+            let _ = if p.stock > 0 { notice.set_attribute("hidden", "") } else { notice.remove_attribute("hidden") };
+        }
     }
 
     fn set_stock(card: &Element, text: &str, sold_out: bool) {

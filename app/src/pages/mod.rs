@@ -1,7 +1,7 @@
 //! One module per page.
 //!
-//! Every page is rendered on the server. The islands of the cart, orders and staff pages, and
-//! the live catalog's, are lazy (`#[island(lazy)]`): the site builder (`site/`) puts each in its
+//! Every page is rendered on the server. The islands of the cart, orders, notifications and
+//! staff pages, the live catalog's and the header's notification bell are lazy (`#[island(lazy)]`): the site builder (`site/`) puts each in its
 //! own chunk, which the browser fetches only on a page that shows it and only after the page is
 //! shown, so the catalog's first load carries none of them (BENCHMARKS.md, P5). The order page's island is not (see `orders::detail::LiveOrder`).
 
@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cart;
 pub mod checkout;
 pub mod live_catalog;
+pub mod notifications;
 pub mod orders;
 pub mod product;
 pub mod products;

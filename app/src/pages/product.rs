@@ -1,12 +1,16 @@
 //! `/products/:id`: one product with its description, a larger picture, its stock and "Add to
 //! cart" (the catalog's form and island, `products.rs`). Stock and price follow the live
-//! catalog like the grid's.
+//! catalog like the grid's. A signed-in shopper can ask to be told when a sold-out product is
+//! back ("Notify me"); the block shows while the product is sold out, live too.
 
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::forms::take_flash;
+use crate::api::notifications::{restock_watch, SetRestockWatch};
 use crate::api::staff_catalog::get_product;
 use crate::components::{EmptyState, ErrorNotice, Skeleton};
 use crate::error::AppError;
@@ -64,11 +68,52 @@ fn Product(product: ProductView) -> impl IntoView {
                 <p class="mt-4 whitespace-pre-line text-slate-600 dark:text-slate-300">{description}</p>
                 <p data-testid="stock" class=if sold_out { "product-card-stock sold-out mt-4" } else { "product-card-stock mt-4" }>{stock_note(stock)}</p>
                 <div class="mt-6">
-                    <AddToCartForm id name stock />
+                    <AddToCartForm id=id.clone() name stock />
                 </div>
+                <RestockNotice product_id=id sold_out />
             </div>
         </article>
         <AddToCartForms />
         <LiveCatalog />
+    }
+}
+
+/// "Notify me when it's back", or "we will tell you" with a way to take it back, for a signed-in
+/// shopper. Plain forms (they work without WASM); hidden while the product is in stock, which
+/// the live catalog keeps true (`live_catalog.rs`).
+#[component]
+fn RestockNotice(product_id: String, sold_out: bool) -> impl IntoView {
+    let id = product_id.clone();
+    let watching = Resource::new(move || id.clone(), restock_watch);
+    let flash = Resource::new(|| (), |_| take_flash("restock".into()));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let product_id = product_id.clone();
+                Suspend::new(async move {
+                    let Ok(Some(watching)) = watching.await else { return ().into_any() };
+                    let error = flash.await.ok().flatten().and_then(|f| f.error).map(|e| e.to_string());
+                    let button = "rounded-lg px-3 py-2 text-sm font-semibold ring-1 ring-inset ring-indigo-300 text-indigo-700 hover:bg-indigo-50 dark:text-indigo-300 dark:ring-indigo-800 dark:hover:bg-indigo-950";
+                    view! {
+                        <div data-restock-notice=product_id.clone() hidden=!sold_out>
+                            <form method="post" action=SetRestockWatch::url() class="mt-4 flex flex-wrap items-center gap-3">
+                                <input type="hidden" name="product_id" value=product_id.clone() />
+                                <input type="hidden" name="watch" value=(!watching).to_string() />
+                                {if watching {
+                                    view! {
+                                        <p class="text-sm text-slate-600 dark:text-slate-300" data-testid="restock-watching">"We will tell you when it is back."</p>
+                                        <button type="submit" class=button>"Don't notify me"</button>
+                                    }.into_any()
+                                } else {
+                                    view! { <button type="submit" class=button>"Notify me when it's back"</button> }.into_any()
+                                }}
+                            </form>
+                            {error.map(|message| view! { <div class="mt-3"><ErrorNotice message /></div> })}
+                        </div>
+                    }
+                    .into_any()
+                })
+            }}
+        </Suspense>
     }
 }

@@ -96,6 +96,7 @@ fn StaffDashboard(orders: Vec<OrderSummary>, overview: StaffOverview) -> impl In
             domain::catalog::update_low_stock(&mut o.low_stock, o.threshold as i64, products, archived);
         }),
         LiveMsg::Resync => refresh_overview(),
+        LiveMsg::Notification { .. } => {}
     });
     #[cfg(feature = "hydrate")]
     {

@@ -70,6 +70,11 @@ pub enum LiveMsg {
         products: Vec<domain::views::ProductView>,
         archived: Vec<String>,
     },
+    /// A notification for the signed-in shopper; `unread`: how many of theirs are unread now.
+    Notification {
+        notification: domain::notification::NotificationView,
+        unread: u64,
+    },
     /// Refetch: just (re)connected, or the server dropped messages for this socket.
     Resync,
 }

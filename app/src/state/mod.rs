@@ -1,4 +1,5 @@
-//! Client-side state shared by the pages: the cart, the live connection, toasts and the theme.
+//! Client-side state shared by the pages: the cart, the live connection, the notifications'
+//! unread count, toasts and the theme.
 //!
 //! Pages are server-rendered and only their islands hydrate, each on its own; islands that are
 //! not nested share no context. So in the browser each piece of state is one value per visit
@@ -7,6 +8,7 @@
 //! context that `App` provides.
 
 pub mod cart;
+pub mod inbox;
 pub mod live;
 pub mod page;
 pub mod theme;

@@ -106,6 +106,10 @@ fn receive(live: Live, text: &str) -> bool {
             live.dispatch(&LiveMsg::Catalog { products, archived });
             false
         }
+        Ok(ServerMessage::Notification { notification, unread }) => {
+            live.dispatch(&LiveMsg::Notification { notification, unread });
+            false
+        }
         Ok(ServerMessage::Resync) => {
             live.dispatch(&LiveMsg::Resync);
             false

@@ -13,6 +13,8 @@ pub struct Model {
     pub password_hash: String,
     pub role: String,
     pub created_at: i64,
+    /// Notifications go out by e-mail too (the shopper's choice on the account page).
+    pub email_notifications: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

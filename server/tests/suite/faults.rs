@@ -285,3 +285,71 @@ async fn a_server_killed_under_load_loses_no_order_event_and_clients_resync() {
     }
     drop(server);
 }
+
+async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
+    let row = db.query_one(Statement::from_string(db.get_database_backend(), sql.to_owned())).await.unwrap().expect("a row");
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+/// The notifications service keeps its position in the database, moved in the transaction that
+/// writes the notifications: a kill -9 in the middle of a burst, then a restart, leaves exactly
+/// one notification per event (none twice, none skipped).
+#[tokio::test]
+async fn a_server_killed_during_a_burst_of_cancels_notifies_each_exactly_once() {
+    let broker = start_broker().await;
+    let brokers = broker.addr.to_string();
+    let data = temp_dir("notify-kill");
+    let port = free_port();
+    let mut server = start_server(&data, port, &brokers).await;
+    let db = Database::connect(format!("sqlite://{}?mode=rw", data.join("shop.db").display())).await.unwrap();
+    db.execute_unprepared("UPDATE products SET stock = 1000000 WHERE id = 'canvas-notebook'").await.unwrap();
+    let s = Shopper::new(&server.base);
+    s.register("canceller@example.com").await;
+    let mut orders = Vec::new();
+    for _ in 0..400 {
+        let r = s.checkout("canvas-notebook:1", &new_key()).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        orders.push(r.body["order"]["id"].as_str().unwrap().to_owned());
+    }
+
+    // The shopper cancels them all, four at a time (each cancel is an event, and each event a
+    // notification); the server is killed once the service has written some.
+    let mut cancelling = tokio::task::JoinSet::new();
+    for chunk in orders.chunks(orders.len() / 4) {
+        let (s, chunk) = (s.clone(), chunk.to_vec());
+        cancelling.spawn(async move {
+            for id in chunk {
+                if s.try_call("change_status", &[("id", &id), ("status", "CANCELLED"), ("version", "1")]).await.is_none() {
+                    return;
+                }
+            }
+        });
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while count(&db, "SELECT COUNT(*) FROM notifications").await < 20 {
+        assert!(tokio::time::Instant::now() < deadline, "no notifications were written");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let pid = server.process.id().expect("server pid");
+    // SAFETY: killing the server process this test started.
+    unsafe {
+        libc::kill(pid as i32, libc::SIGKILL);
+    }
+    let _ = server.process.wait().await;
+    while cancelling.join_next().await.is_some() {}
+    let before_restart = count(&db, "SELECT COUNT(*) FROM notifications").await;
+    let cancelled = count(&db, "SELECT COUNT(*) FROM orders WHERE status = 'CANCELLED'").await;
+    assert!(before_restart < cancelled, "the kill came in the middle of the burst ({before_restart} of {cancelled} written)");
+
+    let server = start_server(&data, port, &brokers).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while count(&db, "SELECT COUNT(*) FROM notifications").await < cancelled {
+        assert!(tokio::time::Instant::now() < deadline, "notifications skipped: {} of {cancelled}", count(&db, "SELECT COUNT(*) FROM notifications").await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Nothing more comes: the events before the kill are not notified twice.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM notifications").await, cancelled, "one notification per cancel");
+    assert_eq!(count(&db, "SELECT COUNT(DISTINCT source_event_id) FROM notifications").await, cancelled, "no event notified twice");
+    drop(server);
+}

@@ -47,7 +47,8 @@ async fn an_order_reaches_its_owner_and_staff_but_no_other_shopper() {
 
     // The relay counts a batch once it has marked it published, which can be after the consumer
     // (nudged at the broker's acknowledgement) already delivered it: wait for the counter.
-    common::wait_for_metric(&app.base, "shop_events_produced_total 2", Duration::from_secs(3)).await;
+    // Three records: the two order events and the notification the status change made.
+    common::wait_for_metric(&app.base, "shop_events_produced_total 3", Duration::from_secs(3)).await;
     let metrics = common::metrics(&app.base).await;
     assert!(metrics.lines().any(|l| l == "shop_events_consumed_total 2"), "{metrics}");
     app.app.shutdown().await;

@@ -13,6 +13,7 @@ mod hostile;
 mod kafka_security;
 mod lifecycle;
 mod live;
+mod notifications;
 mod pages;
 mod replay;
 mod resets;

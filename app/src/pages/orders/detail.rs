@@ -59,7 +59,7 @@ fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
         let refetch = match msg {
             LiveMsg::Resync => true,
             LiveMsg::Event(e) => e.order_id == id,
-            LiveMsg::Catalog { .. } => false,
+            LiveMsg::Catalog { .. } | LiveMsg::Notification { .. } => false,
         };
         if refetch {
             let id = id.clone();

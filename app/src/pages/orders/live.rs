@@ -1,6 +1,7 @@
 //! A list of orders kept current by live events: rows whose status and version change in
 //! place, and the subscription that applies events to them (with a toast for each).
 
+pub use domain::views::short_id;
 use leptos::prelude::*;
 
 use crate::api::orders::get_order;
@@ -101,7 +102,7 @@ pub fn follow_live(list: LiveOrders, filter: Option<OrderStatus>, refetch: impl 
     let toasts = use_toasts();
     live.listen(move |msg| match msg {
         LiveMsg::Resync => refetch(),
-        LiveMsg::Catalog { .. } => {}
+        LiveMsg::Catalog { .. } | LiveMsg::Notification { .. } => {}
         LiveMsg::Event(e) => {
             let short = short_id(&e.order_id);
             match e.kind {
@@ -133,21 +134,4 @@ pub fn follow_live(list: LiveOrders, filter: Option<OrderStatus>, refetch: impl 
             }
         }
     });
-}
-
-/// The last six characters of an order id, by character: an event read from the topic may
-/// carry any text, and slicing by byte would panic in the browser on a multi-byte character.
-pub fn short_id(id: &str) -> String {
-    let tail: Vec<char> = id.chars().rev().take(6).collect();
-    format!("#{}", tail.into_iter().rev().collect::<String>())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn short_ids_never_split_a_character() {
-        assert_eq!(super::short_id("01JABCDEFGHJKMNPQRSTVWXYZ0"), "#VWXYZ0");
-        assert_eq!(super::short_id("ab"), "#ab");
-        assert_eq!(super::short_id("ордер-ключ-ü€"), "#люч-ü€");
-    }
 }
