@@ -1,7 +1,7 @@
 // Takes the README's screenshots from a running shop in headless Chromium.
 //   node end2end/screenshots.mjs http://127.0.0.1:3000 STAFF_EMAIL STAFF_PASSWORD
-// Creates a shopper, places two orders, lets staff move one and restock a product the shopper
-// asked about, and writes PNGs to end2end/screenshots/.
+// Creates a shopper, places two orders, lets staff move one, restock a product the shopper asked
+// about, note and ship an order, and writes PNGs to end2end/screenshots/.
 import { chromium } from 'playwright-core';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,7 @@ await shopper.goto('/orders');
 await hydrated(shopper);
 await shopper.getByTestId('connection-status').first().waitFor();
 const first = staffPage.locator('[data-testid=order-card]').first();
+const firstId = await first.getAttribute('data-order-id');
 await first.getByRole('button', { name: /^Mark processing/ }).click();
 await shopper.getByText(/is now Processing/).waitFor();
 // The badge changes with the event; the filter counts follow after a fetch of their own.
@@ -105,5 +106,21 @@ await shopper.getByTestId('notification-bell').click();
 await shopper.getByTestId('notification-list').waitFor();
 await hydrated(shopper);
 await shot(shopper, 'notifications.png');
+
+// Who did what: staff write a note on the first order and ship it; staff's view of its timeline
+// (names, the note, each entry's place in the log), then the event log with its health.
+await catalogPage.goto(`/orders/${firstId}`);
+await hydrated(catalogPage);
+await catalogPage.getByLabel('Internal note (staff only)').fill('Gift: wrap the mug separately, no invoice in the box.');
+await catalogPage.getByRole('button', { name: 'Add note' }).click();
+await catalogPage.locator('[data-testid=timeline-entry][data-note=true]').waitFor();
+await catalogPage.getByRole('button', { name: /^Mark shipped/ }).click();
+await catalogPage.getByTestId('timeline').getByText(/^Shipped by/).waitFor();
+await catalogPage.getByTestId('log-position').filter({ hasText: /offset \d+/ }).nth(3).waitFor();
+await shot(catalogPage, 'order-timeline.png');
+await catalogPage.goto('/staff/events');
+await hydrated(catalogPage);
+await catalogPage.getByTestId('event-row').first().locator('summary').click();
+await shot(catalogPage, 'event-log.png');
 await browser.close();
 console.log(`screenshots written to ${out}`);

@@ -17,6 +17,8 @@ pub enum AppError {
     NotFound,
     Conflict(String),
     RateLimited(String),
+    /// Something the shop relies on (the broker) cannot be reached; the message says what.
+    Unavailable(String),
     Internal(String),
 }
 
@@ -25,7 +27,7 @@ impl std::fmt::Display for AppError {
         match self {
             AppError::Invalid(fields) if fields.len() == 1 => f.write_str(fields.values().next().map(String::as_str).unwrap_or_default()),
             AppError::Invalid(_) => f.write_str("Please correct the highlighted fields."),
-            AppError::Rejected(m) | AppError::Conflict(m) => f.write_str(m),
+            AppError::Rejected(m) | AppError::Conflict(m) | AppError::Unavailable(m) => f.write_str(m),
             AppError::RateLimited(m) => write!(f, "Too many attempts. {m}"),
             AppError::Unauthenticated => f.write_str("Sign in to continue."),
             AppError::Forbidden => f.write_str("You are not allowed to do that."),

@@ -92,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders") view=pages::orders::OrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/orders/:id") view=pages::orders::OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=pages::staff::StaffPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/events") view=pages::staff_events::StaffEventsPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/products") view=pages::staff_products::StaffProductsPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/products/new") view=pages::staff_products::NewProductPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/products/:id") view=pages::staff_products::EditProductPage ssr=SsrMode::Async />

@@ -28,7 +28,7 @@ pub async fn orders(shop: &Shop, since_ms: Option<i64>, also: &HashSet<String>) 
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         let names: Vec<&str> = chunk.iter().map(String::as_str).collect();
-        let mut facts = crate::orders::facts(shop, &names).await?;
+        let mut facts = crate::orders::facts(shop, &names, true).await?;
         let rows: Vec<(String, i64, String)> = order::Entity::find()
             .select_only()
             .column(order::Column::Id)

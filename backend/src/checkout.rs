@@ -11,7 +11,7 @@ use crate::{new_id, now_ms, rfc3339, Shop, ShopError};
 use domain::pricing::{price_order, ProductSnapshot};
 use domain::validation::{parse_cart_lines, validate_shipping, FieldErrors, Shipping};
 use domain::views::PlacedOrder;
-use domain::{EventType, OrderEvent, OrderStatus, EVENT_SCHEMA_VERSION};
+use domain::{Actor, EventType, OrderEvent, OrderStatus, EVENT_SCHEMA_VERSION};
 
 #[derive(Debug, Clone)]
 pub struct CheckoutRequest {
@@ -199,6 +199,10 @@ impl OrderWrites {
             occurred_at: rfc3339(now),
             placed_at_ms: Some(now),
             previous_status: None,
+            actor: Some(Actor::Owner),
+            actor_id: None,
+            reason: None,
+            note: None,
         };
         let items = priced
             .lines
@@ -238,6 +242,9 @@ impl OrderWrites {
                 version: Set(1),
                 changed_by: Set(self.user_id.clone()),
                 changed_at: Set(now),
+                actor: Set(Some(Actor::Owner.as_str().to_owned())),
+                reason: Set(None),
+                event_id: Set(Some(self.event.event_id.clone())),
                 ..Default::default()
             })
             .build(backend),

@@ -156,7 +156,7 @@ pub fn may_notify(event: &LogEvent) -> bool {
 pub async fn apply_batch(shop: &Shop, partition: i32, from: i64, to: i64, events: &[LogEvent]) -> Result<Applied, ShopError> {
     let events: Vec<&LogEvent> = events.iter().filter(|e| may_notify(e)).collect();
     let orders: Vec<&str> = events.iter().filter_map(|e| if let LogEvent::Order(o) = e { Some(o.order_id.as_str()) } else { None }).collect();
-    let facts = crate::orders::facts(shop, &orders).await?;
+    let facts = crate::orders::facts(shop, &orders, false).await?;
     let mut drafts = Vec::new();
     // Products that may be on sale again, with the event that may have done it.
     let mut restocks: Vec<(String, String)> = Vec::new();

@@ -7,13 +7,17 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
 
 use crate::auth::Session;
-use crate::entities::{order, order_item, order_status_history, product, user};
+use crate::entities::{order, order_item, order_note, order_status_history, product, user};
 use crate::{new_id, now_ms, rfc3339, Shop, ShopError};
 use domain::event::OrderFacts;
 use domain::lifecycle::{check_transition, returns_stock};
+use domain::timeline::check_reason;
 use domain::validation::Shipping;
-use domain::views::{OrderDetail, OrderItemView, OrderPage, OrderSummary, StatusChange};
+use domain::views::{OrderDetail, OrderItemView, OrderPage, OrderSummary};
 use domain::{Actor, EventType, OrderEvent, OrderStatus, EVENT_SCHEMA_VERSION};
+
+mod timeline;
+pub use timeline::add_note;
 
 pub const PAGE_SIZE: u64 = 20;
 
@@ -116,24 +120,26 @@ pub async fn detail(shop: &Shop, session: &Session, order_id: &str) -> Result<Or
         state: o.ship_state.clone(),
         zip: o.ship_zip.clone(),
     };
-    let history = order_status_history::Entity::find()
-        .filter(order_status_history::Column::OrderId.eq(order_id))
-        .order_by_asc(order_status_history::Column::Version)
-        .all(&shop.db)
-        .await?
-        .into_iter()
-        .map(|h| StatusChange { status: h.status.parse().unwrap_or(OrderStatus::Pending), version: h.version, at_ms: h.changed_at })
-        .collect();
+    let owner = o.user_id.clone();
     let order = load_summaries(&shop.db, vec![o]).await?.pop().ok_or(ShopError::NotFound)?;
-    Ok(OrderDetail { order, shipping, history })
+    let timeline = timeline::load(shop, order_id, &owner, session.is_staff()).await?;
+    Ok(OrderDetail { order, shipping, timeline })
 }
 
 /// Moves an order to `to` if the lifecycle allows it for this actor and nobody changed it since
-/// `expected_version`. Cancelling gives the stock back in the same transaction.
-pub async fn change_status(shop: &Shop, session: &Session, order_id: &str, to: OrderStatus, expected_version: i64) -> Result<OrderSummary, ShopError> {
+/// `expected_version`, with the actor's reason (required when staff cancel,
+/// `domain::timeline::check_reason`). Cancelling gives the stock back in the same transaction.
+pub async fn change_status(
+    shop: &Shop,
+    session: &Session,
+    order_id: &str,
+    to: OrderStatus,
+    expected_version: i64,
+    reason: Option<&str>,
+) -> Result<OrderSummary, ShopError> {
     let result = {
         let _gate = shop.gate.enter().await;
-        apply_change(shop, session, order_id, to, expected_version).await
+        apply_change(shop, session, order_id, to, expected_version, reason).await
     };
     let (summary, restocked) = result?;
     if restocked {
@@ -145,7 +151,14 @@ pub async fn change_status(shop: &Shop, session: &Session, order_id: &str, to: O
 }
 
 /// The change in one transaction; also says whether it gave stock back.
-async fn apply_change(shop: &Shop, session: &Session, order_id: &str, to: OrderStatus, expected_version: i64) -> Result<(OrderSummary, bool), ShopError> {
+async fn apply_change(
+    shop: &Shop,
+    session: &Session,
+    order_id: &str,
+    to: OrderStatus,
+    expected_version: i64,
+    reason: Option<&str>,
+) -> Result<(OrderSummary, bool), ShopError> {
     let txn = shop.db.begin().await?;
     let current = order::Entity::find_by_id(order_id.to_owned()).one(&txn).await?.ok_or(ShopError::NotFound)?;
     let actor = if session.is_staff() {
@@ -160,6 +173,8 @@ async fn apply_change(shop: &Shop, session: &Session, order_id: &str, to: OrderS
         return Err(ShopError::Conflict(format!("This order changed meanwhile: it is now {} (version {}).", from.label(), current.version)));
     }
     check_transition(from, to, actor).map_err(|e| ShopError::Rejected(e.to_string()))?;
+    let reason = check_reason(to, actor, reason).map_err(|e| ShopError::Rejected(e.to_string()))?;
+    let event_id = new_id();
 
     let now = now_ms();
     let updated = order::Entity::update_many()
@@ -189,13 +204,16 @@ async fn apply_change(shop: &Shop, session: &Session, order_id: &str, to: OrderS
         version: Set(expected_version + 1),
         changed_by: Set(session.user_id.clone()),
         changed_at: Set(now),
+        actor: Set(Some(actor.as_str().to_owned())),
+        reason: Set(reason.clone()),
+        event_id: Set(Some(event_id.clone())),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
     let event = OrderEvent {
         v: EVENT_SCHEMA_VERSION,
-        event_id: new_id(),
+        event_id,
         kind: EventType::OrderStatusChanged,
         order_id: order_id.to_owned(),
         user_id: current.user_id.clone(),
@@ -205,6 +223,10 @@ async fn apply_change(shop: &Shop, session: &Session, order_id: &str, to: OrderS
         occurred_at: rfc3339(now),
         placed_at_ms: Some(current.created_at),
         previous_status: Some(from),
+        actor: Some(actor),
+        actor_id: (actor == Actor::Staff).then(|| session.user_id.clone()),
+        reason,
+        note: None,
     };
     crate::outbox::enqueue(&txn, &event, now).await?;
     let fresh = order::Entity::find_by_id(order_id.to_owned()).one(&txn).await?.ok_or(ShopError::NotFound)?;
@@ -213,10 +235,10 @@ async fn apply_change(shop: &Shop, session: &Session, order_id: &str, to: OrderS
     Ok((summary, restocked))
 }
 
-/// What the database says about these orders (owner, total, every version and status): what the
-/// Kafka consumer checks each event against (`OrderEvent::agrees_with`). Two queries for a whole
-/// fetched batch.
-pub async fn facts(shop: &Shop, order_ids: &[&str]) -> Result<HashMap<String, OrderFacts>, ShopError> {
+/// What the database says about these orders (owner, total, every version and status, and with
+/// `notes` the event ids of their notes): what the Kafka consumer checks each event against
+/// (`OrderEvent::agrees_with`). Two queries for a whole fetched batch, three with notes.
+pub async fn facts(shop: &Shop, order_ids: &[&str], notes: bool) -> Result<HashMap<String, OrderFacts>, ShopError> {
     if order_ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -232,7 +254,7 @@ pub async fn facts(shop: &Shop, order_ids: &[&str]) -> Result<HashMap<String, Or
         .await?;
     let mut facts: HashMap<String, OrderFacts> = orders
         .into_iter()
-        .map(|(id, user_id, total_cents, created_at_ms)| (id, OrderFacts { user_id, total_cents, created_at_ms, history: Vec::new() }))
+        .map(|(id, user_id, total_cents, created_at_ms)| (id, OrderFacts { user_id, total_cents, created_at_ms, history: Vec::new(), notes: Vec::new() }))
         .collect();
     let history: Vec<(String, i64, String)> = order_status_history::Entity::find()
         .select_only()
@@ -246,6 +268,21 @@ pub async fn facts(shop: &Shop, order_ids: &[&str]) -> Result<HashMap<String, Or
     for (order_id, version, status) in history {
         if let (Some(f), Ok(status)) = (facts.get_mut(&order_id), status.parse::<OrderStatus>()) {
             f.history.push((version, status));
+        }
+    }
+    if notes {
+        let written: Vec<(String, String)> = order_note::Entity::find()
+            .select_only()
+            .column(order_note::Column::OrderId)
+            .column(order_note::Column::EventId)
+            .filter(order_note::Column::OrderId.is_in(facts.keys().map(String::as_str)))
+            .into_tuple()
+            .all(&shop.db)
+            .await?;
+        for (order_id, event_id) in written {
+            if let Some(f) = facts.get_mut(&order_id) {
+                f.notes.push(event_id);
+            }
         }
     }
     Ok(facts)

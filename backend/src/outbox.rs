@@ -62,10 +62,20 @@ fn row(event_id: &str, key: &str, payload: String, now: i64) -> sea_orm::Insert<
     })
 }
 
-pub type PublishFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+/// Where Kafka put one outbox row's event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    /// The outbox row.
+    pub id: i32,
+    pub partition: i32,
+    pub offset: i64,
+}
 
-/// Claims up to `limit` unpublished rows, hands them to `publish`, and marks them published if
-/// it succeeded (or counts an attempt if it failed). Returns how many rows were published.
+pub type PublishFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<Placed>, String>> + Send + 'a>>;
+
+/// Claims up to `limit` unpublished rows, hands them to `publish`, and marks them published,
+/// with where each went, if it succeeded (or counts an attempt if it failed). Returns how many
+/// rows were published.
 pub async fn publish_batch<F>(shop: &Shop, limit: u64, publish: F) -> Result<usize, ShopError>
 where
     F: for<'a> FnOnce(&'a [PendingEvent]) -> PublishFuture<'a>,
@@ -104,15 +114,23 @@ fn to_pending(rows: Vec<outbox::Model>) -> Vec<PendingEvent> {
     rows.into_iter().map(|r| PendingEvent { id: r.id, event_id: r.event_id, key: r.record_key, payload: r.payload }).collect()
 }
 
-async fn mark<C: ConnectionTrait>(conn: &C, rows: &[PendingEvent], outcome: Result<(), String>) -> Result<usize, ShopError> {
+async fn mark<C: ConnectionTrait>(conn: &C, rows: &[PendingEvent], outcome: Result<Vec<Placed>, String>) -> Result<usize, ShopError> {
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut update = outbox::Entity::update_many().col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1));
-    if outcome.is_ok() {
+    if let Ok(placed) = &outcome {
         update = update.col_expr(outbox::Column::PublishedAt, Expr::value(now_ms()));
+        // One statement for the whole batch: each row's place as a CASE on its id.
+        let at = |p: &Placed| Expr::col(outbox::Column::Id).eq(p.id);
+        if let Some((first, rest)) = placed.split_first() {
+            let (partition, offset) = rest.iter().fold((Expr::case(at(first), first.partition), Expr::case(at(first), first.offset)), |(pa, of), p| {
+                (pa.case(at(p), p.partition), of.case(at(p), p.offset))
+            });
+            update = update.col_expr(outbox::Column::KafkaPartition, partition.into()).col_expr(outbox::Column::KafkaOffset, offset.into());
+        }
     }
     update.filter(outbox::Column::Id.is_in(ids)).exec(conn).await?;
     match outcome {
-        Ok(()) => Ok(rows.len()),
+        Ok(_) => Ok(rows.len()),
         Err(e) => Err(ShopError::Internal(format!("publishing {} outbox events failed: {e}", rows.len()))),
     }
 }

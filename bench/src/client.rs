@@ -182,6 +182,10 @@ mod tests {
             occurred_at: "2026-11-28T12:00:00Z".into(),
             placed_at_ms: None,
             previous_status: None,
+            actor: None,
+            actor_id: None,
+            reason: None,
+            note: None,
         };
         ServerMessage::Event { event }.to_json()
     }

@@ -105,7 +105,10 @@ pub fn compare(records: &LogRecords, orders: &HashMap<String, DbOrder>) -> Vec<D
             differences.push(Difference::Contradicted { at: *at, order_id: event.order_id.clone(), version: event.order_version, status: event.status });
             continue;
         }
-        logged.entry(&event.order_id).or_default().insert(event.order_version, event.status);
+        // A note is checked like a change, but it is no version of the order.
+        if event.changes_order() {
+            logged.entry(&event.order_id).or_default().insert(event.order_version, event.status);
+        }
     }
     let mut ids: Vec<&String> = orders.keys().collect();
     ids.sort();
@@ -147,12 +150,20 @@ mod tests {
             occurred_at: "2026-12-06T10:00:00.000Z".into(),
             placed_at_ms: Some(1_000),
             previous_status: previous,
+            actor: None,
+            actor_id: None,
+            reason: None,
+            note: None,
         }
     }
 
     fn order(history: &[(i64, OrderStatus)]) -> DbOrder {
         let &(version, status) = history.last().unwrap();
-        DbOrder { facts: OrderFacts { user_id: "u1".into(), total_cents: 1999, created_at_ms: 1_000, history: history.to_vec() }, version, status }
+        DbOrder {
+            facts: OrderFacts { user_id: "u1".into(), total_cents: 1999, created_at_ms: 1_000, history: history.to_vec(), notes: vec![] },
+            version,
+            status,
+        }
     }
 
     fn at(partition: i32, offset: i64) -> Position {

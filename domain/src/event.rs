@@ -4,10 +4,16 @@
 //! Versioned (`v`) and small. `order_version` grows by one with every change of an order, so a
 //! consumer that remembers the highest version it applied per order can ignore duplicates and
 //! reordered deliveries (Kafka delivery through the outbox is at-least-once).
+//!
+//! Who made a change (`actor`, `actor_id`), why (`reason`) and staff's internal notes
+//! (`order.note_added`) were added without a new schema version: they are optional fields and
+//! one more type, so events written before them still decode (the tests keep such a record),
+//! and a reader of version 1 that does not know them reads the status changes as before and
+//! skips the notes. A change that old readers would misread gets a new `v`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::lifecycle::OrderStatus;
+use crate::lifecycle::{Actor, OrderStatus};
 
 /// The schema version written into every event.
 pub const EVENT_SCHEMA_VERSION: u32 = 1;
@@ -18,6 +24,10 @@ pub enum EventType {
     OrderCreated,
     #[serde(rename = "order.status_changed")]
     OrderStatusChanged,
+    /// Staff wrote an internal note on the order (`note`). The order does not change: the event
+    /// carries its current version and status. Only staff ever receive it.
+    #[serde(rename = "order.note_added")]
+    OrderNoteAdded,
 }
 
 /// One change of one order.
@@ -42,6 +52,19 @@ pub struct OrderEvent {
     /// The status the change left (status changes only; filled in like `placed_at_ms`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_status: Option<OrderStatus>,
+    /// Who made the change. Events written before it existed lack it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Actor>,
+    /// The staff member who made the change (staff only: a shopper is `user_id`, the system is
+    /// nobody). Never sent to the shopper ([`OrderEvent::for_owner`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<String>,
+    /// Why, where the actor said (a cancellation's reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The text of an internal note (`order.note_added` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl OrderEvent {
@@ -70,13 +93,37 @@ pub struct OrderFacts {
     pub created_at_ms: i64,
     /// Every (version, status) the order has had.
     pub history: Vec<(i64, OrderStatus)>,
+    /// The event ids of the order's notes (loaded only where notes are looked at: a note
+    /// event is trusted only if its id is here).
+    pub notes: Vec<String>,
 }
 
 impl OrderEvent {
     /// Whether the change this event reports moved stock: placing an order takes it, a cancel
     /// gives it back ([`crate::lifecycle::returns_stock`]). Whoever caches the catalog reads it again.
     pub fn moved_stock(&self) -> bool {
-        self.kind == EventType::OrderCreated || self.status == OrderStatus::Cancelled
+        match self.kind {
+            EventType::OrderCreated => true,
+            EventType::OrderStatusChanged => self.status == OrderStatus::Cancelled,
+            EventType::OrderNoteAdded => false,
+        }
+    }
+
+    /// Whether the order itself changed (a note leaves it as it was).
+    pub fn changes_order(&self) -> bool {
+        self.kind != EventType::OrderNoteAdded
+    }
+
+    /// The event as its shopper may see it: notes are for staff only, and which staff member
+    /// acted is staff's business. `None`: not for the shopper at all.
+    pub fn for_owner(&self) -> Option<std::borrow::Cow<'_, OrderEvent>> {
+        if self.kind == EventType::OrderNoteAdded {
+            return None;
+        }
+        if self.actor_id.is_none() {
+            return Some(std::borrow::Cow::Borrowed(self));
+        }
+        Some(std::borrow::Cow::Owned(OrderEvent { actor_id: None, ..self.clone() }))
     }
 
     /// Whether the database vouches for this event: same owner, total and placing time, and the
@@ -88,11 +135,13 @@ impl OrderEvent {
             (EventType::OrderCreated, previous) => previous.is_none(),
             (EventType::OrderStatusChanged, Some(previous)) => had(self.order_version - 1, previous),
             (EventType::OrderStatusChanged, None) => true,
+            (EventType::OrderNoteAdded, previous) => previous.is_none() && facts.notes.contains(&self.event_id),
         };
         self.user_id == facts.user_id
             && self.total_cents == facts.total_cents
             && self.placed_at_ms.is_none_or(|at| at == facts.created_at_ms)
-            && (self.kind == EventType::OrderCreated) == (self.order_version == 1)
+            && (self.kind != EventType::OrderStatusChanged || self.order_version > 1)
+            && (self.kind != EventType::OrderCreated || self.order_version == 1)
             && had(self.order_version, self.status)
             && previous_ok
     }
@@ -200,6 +249,10 @@ mod tests {
             occurred_at: "2026-11-25T14:00:00Z".into(),
             placed_at_ms: Some(1_764_079_200_000),
             previous_status: None,
+            actor: None,
+            actor_id: None,
+            reason: None,
+            note: None,
         }
     }
 
@@ -251,6 +304,7 @@ mod tests {
             total_cents: 1999,
             created_at_ms: 1_764_633_600_000,
             history: vec![(1, OrderStatus::Pending), (2, OrderStatus::Processing)],
+            notes: vec![],
         };
         let created = OrderEvent {
             v: EVENT_SCHEMA_VERSION,
@@ -264,12 +318,20 @@ mod tests {
             occurred_at: "2026-12-02T00:00:00Z".into(),
             placed_at_ms: Some(1_764_633_600_000),
             previous_status: None,
+            actor: None,
+            actor_id: None,
+            reason: None,
+            note: None,
         };
         let changed = OrderEvent {
             kind: EventType::OrderStatusChanged,
             status: OrderStatus::Processing,
             order_version: 2,
             previous_status: Some(OrderStatus::Pending),
+            actor: None,
+            actor_id: None,
+            reason: None,
+            note: None,
             ..created.clone()
         };
         assert!(created.agrees_with(&facts) && changed.agrees_with(&facts));
@@ -295,6 +357,7 @@ mod tests {
             total_cents: 1999,
             created_at_ms: 1_764_633_600_000,
             history: vec![(1, OrderStatus::Pending), (2, OrderStatus::Processing)],
+            notes: vec![],
         };
         assert!(event.agrees_with(&facts));
         event.complete_from(&facts);
@@ -304,5 +367,67 @@ mod tests {
         assert_eq!(json["previous_status"], "PENDING");
         let created: serde_json::Value = serde_json::from_str(&sample().to_json()).unwrap();
         assert!(created.get("previous_status").is_none(), "left out when absent");
+    }
+
+    /// An event recorded before actors, reasons and notes existed decodes with none of them;
+    /// one written now carries them, and the shopper's copy leaves the staff member out.
+    #[test]
+    fn actors_and_reasons_are_optional_and_staff_ids_stay_with_staff() {
+        let recorded = br#"{"v":1,"event_id":"01JEV","type":"order.status_changed","order_id":"o1","user_id":"u1","status":"CANCELLED","order_version":2,"total_cents":1999,"occurred_at":"2026-12-02T00:05:00.000Z","placed_at_ms":1764633600000,"previous_status":"PENDING"}"#;
+        let old = OrderEvent::from_json(recorded).unwrap();
+        assert_eq!((old.actor, old.actor_id.as_deref(), old.reason.as_deref(), old.note.as_deref()), (None, None, None, None));
+        assert!(old.for_owner().is_some_and(|e| matches!(e, std::borrow::Cow::Borrowed(_))));
+
+        let by_staff = OrderEvent { actor: Some(Actor::Staff), actor_id: Some("01JSTAFF".into()), reason: Some("supplier out of stock".into()), ..old.clone() };
+        let json: serde_json::Value = serde_json::from_str(&by_staff.to_json()).unwrap();
+        assert_eq!(
+            (json["actor"].as_str(), json["actor_id"].as_str(), json["reason"].as_str()),
+            (Some("staff"), Some("01JSTAFF"), Some("supplier out of stock"))
+        );
+        assert_eq!(OrderEvent::from_json(by_staff.to_json().as_bytes()).unwrap(), by_staff);
+        let for_shopper = by_staff.for_owner().unwrap();
+        assert_eq!(
+            (for_shopper.actor, for_shopper.actor_id.as_deref(), for_shopper.reason.as_deref()),
+            (Some(Actor::Staff), None, Some("supplier out of stock"))
+        );
+
+        let note = OrderEvent { kind: EventType::OrderNoteAdded, previous_status: None, note: Some("called the shopper".into()), ..by_staff };
+        assert!(note.for_owner().is_none(), "notes are for staff only");
+        assert!(!note.moved_stock() && !note.changes_order(), "a note on a cancelled order moves nothing");
+        let json: serde_json::Value = serde_json::from_str(&note.to_json()).unwrap();
+        assert_eq!(json["type"], "order.note_added");
+    }
+
+    #[test]
+    fn a_note_is_trusted_at_a_version_and_status_the_order_had() {
+        let facts = OrderFacts {
+            user_id: "u1".into(),
+            total_cents: 1999,
+            created_at_ms: 5,
+            history: vec![(1, OrderStatus::Pending), (2, OrderStatus::Processing)],
+            notes: vec!["n".into()],
+        };
+        let note = OrderEvent {
+            v: EVENT_SCHEMA_VERSION,
+            event_id: "n".into(),
+            kind: EventType::OrderNoteAdded,
+            order_id: "o1".into(),
+            user_id: "u1".into(),
+            status: OrderStatus::Pending,
+            order_version: 1,
+            total_cents: 1999,
+            occurred_at: "2026-12-02T00:05:00.000Z".into(),
+            placed_at_ms: Some(5),
+            previous_status: None,
+            actor: Some(Actor::Staff),
+            actor_id: Some("s".into()),
+            reason: None,
+            note: Some("n".into()),
+        };
+        assert!(note.agrees_with(&facts));
+        assert!(OrderEvent { order_version: 2, status: OrderStatus::Processing, ..note.clone() }.agrees_with(&facts));
+        assert!(!OrderEvent { order_version: 2, ..note.clone() }.agrees_with(&facts), "not Pending at version 2");
+        assert!(!OrderEvent { previous_status: Some(OrderStatus::Pending), ..note.clone() }.agrees_with(&facts));
+        assert!(!OrderEvent { event_id: "forged".into(), ..note }.agrees_with(&facts), "no such note in the database");
     }
 }

@@ -113,9 +113,9 @@ impl Figures {
     }
 
     /// Moves the figures by an event; true when they changed. An event without its order's
-    /// placing time, one already counted, or one older than what is known changes nothing.
+    /// placing time, one already counted, one older than what is known, or a note changes nothing.
     pub fn apply(&mut self, event: &OrderEvent) -> bool {
-        let Some(placed) = event.placed_at_ms else { return false };
+        let Some(placed) = event.placed_at_ms.filter(|_| event.changes_order()) else { return false };
         self.roll_to(placed);
         if let Some(known) = self.known.get(&event.order_id).copied() {
             if event.order_version <= known.version {

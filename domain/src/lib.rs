@@ -14,11 +14,13 @@ pub mod figures;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod lifecycle;
+pub mod log_view;
 pub mod money;
 pub mod notification;
 pub mod pricing;
 pub mod reset;
 pub mod throttle;
+pub mod timeline;
 pub mod validation;
 pub mod views;
 

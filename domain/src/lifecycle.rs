@@ -66,12 +66,34 @@ impl FromStr for OrderStatus {
     }
 }
 
-/// Who asks for a transition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who asks for a transition, and who made a change (carried by the order events and shown in
+/// the timeline, `crate::timeline`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Actor {
     Staff,
     /// The shopper who placed the order (ownership is checked by the caller).
+    #[serde(rename = "shopper")]
     Owner,
+    /// The shop itself (an operator's command, not a person at a page): allowed what staff are.
+    System,
+}
+
+impl Actor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Actor::Staff => "staff",
+            Actor::Owner => "shopper",
+            Actor::System => "system",
+        }
+    }
+}
+
+impl FromStr for Actor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Actor::Staff, Actor::Owner, Actor::System].into_iter().find(|a| a.as_str() == s).ok_or_else(|| format!("unknown actor \"{s}\""))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,8 +123,8 @@ pub fn check_transition(from: OrderStatus, to: OrderStatus, actor: Actor) -> Res
     let allowed_for_staff =
         matches!((from, to), (Pending, Processing) | (Processing, Shipped) | (Shipped, Delivered) | (Pending, Cancelled) | (Processing, Cancelled));
     match actor {
-        Actor::Staff if allowed_for_staff => Ok(()),
-        Actor::Staff => Err(TransitionError::NotAllowed { from, to }),
+        Actor::Staff | Actor::System if allowed_for_staff => Ok(()),
+        Actor::Staff | Actor::System => Err(TransitionError::NotAllowed { from, to }),
         Actor::Owner => match (from, to) {
             (Pending, Cancelled) => Ok(()),
             (_, Cancelled) if allowed_for_staff => Err(TransitionError::TooLateToCancel(from)),
@@ -162,6 +184,10 @@ mod tests {
         assert_eq!(Pending.next_for(Actor::Owner), vec![Cancelled]);
         assert_eq!("shipped".parse::<OrderStatus>(), Ok(Shipped));
         assert!("LOST".parse::<OrderStatus>().is_err());
+        for actor in [Actor::Staff, Actor::Owner, Actor::System] {
+            assert_eq!(actor.as_str().parse::<Actor>(), Ok(actor));
+            assert_eq!(serde_json::to_string(&actor).unwrap(), format!("\"{}\"", actor.as_str()));
+        }
         assert!(Pending.holds_stock() && Processing.holds_stock() && !Shipped.holds_stock());
     }
 }

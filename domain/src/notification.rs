@@ -155,6 +155,10 @@ mod tests {
             occurred_at: "2026-12-06T20:00:00Z".into(),
             placed_at_ms: None,
             previous_status: None,
+            actor: None,
+            actor_id: None,
+            reason: None,
+            note: None,
         }
     }
 

@@ -47,17 +47,11 @@ pub struct OrderSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusChange {
-    pub status: OrderStatus,
-    pub version: i64,
-    pub at_ms: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderDetail {
     pub order: OrderSummary,
     pub shipping: crate::validation::Shipping,
-    pub history: Vec<StatusChange>,
+    /// Status changes and, for staff, internal notes: oldest first.
+    pub timeline: Vec<crate::timeline::TimelineEntry>,
 }
 
 /// The outcome of a checkout the page can act on.

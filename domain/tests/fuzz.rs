@@ -38,6 +38,10 @@ fn event() -> impl Strategy<Value = OrderEvent> {
             occurred_at,
             placed_at_ms: if created { Some(total_cents) } else { None },
             previous_status: if created { None } else { Some(status) },
+            actor: None,
+            actor_id: None,
+            reason: None,
+            note: None,
         },
     )
 }

@@ -57,7 +57,7 @@ test('the staff figures move with each event without asking the server', async (
   expect(overviewRequests, 'the figures moved without a request').toEqual([]);
 
   // Staff cancel the first: its revenue goes, it still counts as an order of the day.
-  const cancelled = await page.request.post('/api/change_status', { form: { id: placed[0].id, status: 'CANCELLED', version: '1' } });
+  const cancelled = await page.request.post('/api/change_status', { form: { id: placed[0].id, status: 'CANCELLED', version: '1', reason: 'duplicate order' } });
   expect(cancelled.status(), await cancelled.text()).toBe(200);
   await expect.poll(async () => cents(await revenue.textContent()), { timeout: 10_000 }).toBe(revenueBefore + placed[1].total_cents);
   await expect(orders).toHaveText(String(ordersBefore + 2));

@@ -12,6 +12,7 @@ mod m20261201_000003_sessions;
 mod m20261202_000004_password_resets;
 mod m20261206_000005_catalog_admin;
 mod m20261206_000006_notifications;
+mod m20261207_000007_order_actors;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_password_resets::Migration),
             Box::new(m20261206_000005_catalog_admin::Migration),
             Box::new(m20261206_000006_notifications::Migration),
+            Box::new(m20261207_000007_order_actors::Migration),
         ]
     }
 }

@@ -26,6 +26,15 @@ use crate::relay::KafkaTarget;
 use backend::Shop;
 use domain::LogEvent;
 
+/// The next offset this instance's consumer reads, per partition (None until it found where to
+/// start). Shared with the event browser, which shows the lag.
+pub type Positions = Arc<Vec<std::sync::Mutex<Option<i64>>>>;
+
+/// Positions for `partitions` partitions, none known yet.
+pub fn positions(partitions: usize) -> Positions {
+    Arc::new((0..partitions).map(|_| std::sync::Mutex::new(None)).collect())
+}
+
 pub struct Consumer {
     pub target: KafkaTarget,
     pub hub: Arc<Hub>,
@@ -38,12 +47,13 @@ pub struct Consumer {
     /// How long an idle partition waits before fetching again: the longest an event produced by
     /// another instance waits here (this instance's own events come with a nudge).
     pub max_wait_ms: i32,
+    /// Where it is in each partition (kept across reconnects).
+    pub positions: Positions,
 }
 
 impl Consumer {
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
-        let partitions = self.target.partitions as usize;
-        let offsets: Arc<Vec<std::sync::Mutex<Option<i64>>>> = Arc::new((0..partitions).map(|_| std::sync::Mutex::new(None)).collect());
+        let offsets = self.positions.clone();
         let figures_loaded = std::sync::atomic::AtomicBool::new(false);
         let (this, figures_loaded) = (&self, &figures_loaded);
         kafka::keep_running("Kafka consumer lost the broker", &self.metrics.consumer_errors, shutdown, || {
@@ -91,7 +101,7 @@ impl Consumer {
         Ok(())
     }
 
-    async fn partition_loop(&self, pc: Arc<PartitionClient>, offsets: Arc<Vec<std::sync::Mutex<Option<i64>>>>, p: usize) -> Result<(), String> {
+    async fn partition_loop(&self, pc: Arc<PartitionClient>, offsets: Positions, p: usize) -> Result<(), String> {
         // Set by `run` before the loops start.
         let mut offset = offsets[p].lock().expect("offset lock").ok_or("partition without a starting offset")?;
         // Fetches ask the broker not to wait (its long-poll is a sleep loop that cannot be cut
@@ -141,7 +151,8 @@ impl Consumer {
             // database error ends this session before the offset moves: the batch is fetched
             // again.)
             let ids: Vec<&str> = events.iter().map(|(_, e)| e.order_id.as_str()).collect();
-            let facts = backend::orders::facts(&self.shop, &ids).await.map_err(|e| format!("reading the orders of a batch: {e}"))?;
+            let notes = events.iter().any(|(_, e)| e.kind == domain::EventType::OrderNoteAdded);
+            let facts = backend::orders::facts(&self.shop, &ids, notes).await.map_err(|e| format!("reading the orders of a batch: {e}"))?;
             for (at, mut event) in events {
                 let Some(order) = facts.get(&event.order_id).filter(|f| event.agrees_with(f)) else {
                     Metrics::inc(&self.metrics.events_untrusted, 1);
@@ -151,7 +162,9 @@ impl Consumer {
                 // Events written before they carried these fields get them from the database.
                 event.complete_from(order);
                 Metrics::inc(&self.metrics.events_consumed, 1);
-                backend::staff::apply_to_figures(&self.shop, &event);
+                if event.changes_order() {
+                    backend::staff::apply_to_figures(&self.shop, &event);
+                }
                 if event.moved_stock() {
                     // Maybe on another instance: this one's cached catalog is stale.
                     self.shop.catalog().invalidate();

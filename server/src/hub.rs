@@ -1,7 +1,8 @@
 //! The in-process hub between the Kafka consumer and the WebSocket clients.
 //!
 //! Each event is encoded once and the same bytes are queued for every socket that may see it:
-//! the shopper who owns the order and every staff socket. Sockets of other shoppers are never
+//! the shopper who owns the order and every staff socket. (An event a staff member made is
+//! encoded once more without their id for the shopper; a note goes to staff only.) Sockets of other shoppers are never
 //! touched (no wake-ups for events they do not get). Each socket's queue is bounded; when it is
 //! full the event is dropped for that socket only and the socket is told to resync.
 //!
@@ -175,14 +176,24 @@ impl Hub {
         self.offer(owners.iter().map(|(_, e)| e), CATALOG_SEQ, &frame)
     }
 
-    /// Queues `event` for its owner's sockets and every staff socket. Never waits for a socket.
+    /// Queues `event` for its owner's sockets (as `OrderEvent::for_owner` has it: a note not at
+    /// all) and every staff socket. Never waits for a socket.
     pub fn publish(&self, event: &OrderEvent) -> usize {
-        let frame = Utf8Bytes::from(ServerMessage::Event { event: event.clone() }.to_json());
+        let encode = |event: &OrderEvent| Utf8Bytes::from(ServerMessage::Event { event: event.clone() }.to_json());
+        let frame = encode(event);
+        let owner_frame = event.for_owner().map(|e| match e {
+            std::borrow::Cow::Borrowed(_) => frame.clone(),
+            std::borrow::Cow::Owned(e) => encode(&e),
+        });
         let _one_at_a_time = self.publishing.lock().expect("publish lock");
-        let seq = self.recent.lock().expect("recent lock").push(&event.user_id, frame.clone());
+        let seq = self.recent.lock().expect("recent lock").push(&event.user_id, frame.clone(), owner_frame.clone());
         let reg = self.registry.read().expect("hub lock");
-        let owners = reg.by_user.get(&event.user_id).map(Vec::as_slice).unwrap_or_default();
-        self.offer(owners.iter().map(|(_, e)| e).chain(reg.staff.values()), seq, &frame)
+        let mut queued = 0;
+        if let Some(owner_frame) = owner_frame {
+            let owners = reg.by_user.get(&event.user_id).map(Vec::as_slice).unwrap_or_default();
+            queued += self.offer(owners.iter().map(|(_, e)| e), seq, &owner_frame);
+        }
+        queued + self.offer(reg.staff.values(), seq, &frame)
     }
 
     /// Queues a catalog frame (`ServerMessage::Catalog`) for every socket that watches the
@@ -302,6 +313,10 @@ mod tests {
             occurred_at: "2026-11-25T00:00:00Z".into(),
             placed_at_ms: None,
             previous_status: None,
+            actor: None,
+            actor_id: None,
+            reason: None,
+            note: None,
         }
     }
 
@@ -315,6 +330,41 @@ mod tests {
         assert!(matches!(rx_a.try_recv().unwrap(), Outgoing::Frame(1, f) if f.as_str().contains("\"user_id\":\"alice\"")));
         assert!(rx_s.try_recv().is_ok());
         assert!(rx_b.try_recv().is_err(), "bob must not see alice's order");
+    }
+
+    #[test]
+    fn notes_reach_staff_only_and_the_owner_never_sees_which_staff_member_acted() {
+        let hub = Hub::new(Arc::default());
+        let (_a, mut rx_a) = hub.subscribe("alice", "s-alice", false, false, 8, usize::MAX).unwrap();
+        let (_s, mut rx_s) = hub.subscribe("staff-1", "s-staff-1", true, false, 8, usize::MAX).unwrap();
+        let frame = |o: Outgoing| match o {
+            Outgoing::Frame(_, f) => f.as_str().to_owned(),
+            Outgoing::Resync => panic!("no resync expected"),
+        };
+        let shipped = OrderEvent {
+            kind: EventType::OrderStatusChanged,
+            status: OrderStatus::Shipped,
+            actor: Some(domain::Actor::Staff),
+            actor_id: Some("staff-1".into()),
+            ..event("alice", 2)
+        };
+        assert_eq!(hub.publish(&shipped), 2);
+        let (to_alice, to_staff) = (frame(rx_a.try_recv().unwrap()), frame(rx_s.try_recv().unwrap()));
+        assert!(to_alice.contains("\"actor\":\"staff\"") && !to_alice.contains("staff-1"), "{to_alice}");
+        assert!(to_staff.contains("\"actor_id\":\"staff-1\""), "{to_staff}");
+
+        let note = OrderEvent { kind: EventType::OrderNoteAdded, note: Some("fragile: pack twice".into()), ..event("alice", 2) };
+        assert_eq!(hub.publish(&note), 1);
+        assert!(rx_a.try_recv().is_err(), "the shopper gets no note");
+        assert!(frame(rx_s.try_recv().unwrap()).contains("fragile"));
+
+        // Resuming: the shopper's gap holds the redacted change and not the note.
+        let last = EventId { epoch: hub.epoch(), seq: 0 };
+        let Resume::Gap(gap) = hub.resume(last, "alice", false) else { panic!("expected a gap") };
+        assert_eq!(gap.len(), 1);
+        assert!(!gap[0].1.as_str().contains("staff-1") && !gap[0].1.as_str().contains("fragile"));
+        let Resume::Gap(gap) = hub.resume(last, "staff-1", true) else { panic!("expected a gap") };
+        assert_eq!(gap.len(), 2);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod catalog_feed;
 pub mod cli;
 pub mod config;
 pub mod consumer;
+pub mod event_log;
 pub mod health;
 pub mod hub;
 pub mod kafka;

@@ -38,11 +38,13 @@ impl EventId {
     }
 }
 
-/// One sent event: its number, whose order it is about, and its encoded frame.
+/// One sent event: its number, whose order it is about, its encoded frame for staff, and the
+/// owner's (`None`: not for the owner, a note).
 struct Sent {
     seq: u64,
     owner: String,
     frame: Utf8Bytes,
+    owner_frame: Option<Utf8Bytes>,
 }
 
 /// What a resuming stream gets.
@@ -70,14 +72,14 @@ impl Recent {
         self.epoch
     }
 
-    /// Records an event and returns its sequence number.
-    pub fn push(&mut self, owner: &str, frame: Utf8Bytes) -> u64 {
+    /// Records an event (as staff and as its owner see it) and returns its sequence number.
+    pub fn push(&mut self, owner: &str, frame: Utf8Bytes, owner_frame: Option<Utf8Bytes>) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         if self.kept.len() == self.capacity {
             self.kept.pop_front();
         }
-        self.kept.push_back(Sent { seq, owner: owner.to_owned(), frame });
+        self.kept.push_back(Sent { seq, owner: owner.to_owned(), frame, owner_frame });
         seq
     }
 
@@ -91,7 +93,16 @@ impl Recent {
         if last.seq + 1 < oldest {
             return Resume::Lost;
         }
-        let gap = self.kept.iter().filter(|s| s.seq > last.seq && (staff || s.owner == user)).map(|s| (s.seq, s.frame.clone())).collect();
+        let gap = self
+            .kept
+            .iter()
+            .filter(|s| s.seq > last.seq)
+            .filter_map(|s| match staff {
+                true => Some((s.seq, s.frame.clone())),
+                false if s.owner == user => s.owner_frame.clone().map(|f| (s.seq, f)),
+                false => None,
+            })
+            .collect();
         Resume::Gap(gap)
     }
 }
@@ -103,7 +114,8 @@ mod tests {
     fn filled(capacity: usize, owners: &[&str]) -> Recent {
         let mut recent = Recent::new(0xabc, capacity);
         for (i, owner) in owners.iter().enumerate() {
-            recent.push(owner, Utf8Bytes::from(format!("frame {}", i + 1)));
+            let frame = Utf8Bytes::from(format!("frame {}", i + 1));
+            recent.push(owner, frame.clone(), Some(frame));
         }
         recent
     }

@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use crate::kafka;
 use crate::metrics::Metrics;
 use crate::nudge::FetchNudge;
-use backend::outbox::PendingEvent;
+use backend::outbox::{PendingEvent, Placed};
 use backend::Shop;
 
 pub const BATCH: u64 = 500;
@@ -46,13 +46,16 @@ impl Producer {
     }
 
     /// Produces the rows, grouped by partition with their order kept; partitions in parallel.
-    /// Each acknowledged partition nudges this instance's consumer.
-    async fn send(&self, rows: &[PendingEvent], nudge: &FetchNudge) -> Result<(), String> {
+    /// Each acknowledged partition nudges this instance's consumer. Returns where each row went.
+    async fn send(&self, rows: &[PendingEvent], nudge: &FetchNudge) -> Result<Vec<Placed>, String> {
         let n = self.partitions.len() as i32;
         let mut per_partition: Vec<Vec<Record>> = vec![Vec::new(); n as usize];
+        let mut row_ids: Vec<Vec<i32>> = vec![Vec::new(); n as usize];
         let now = chrono::Utc::now();
         for row in rows {
-            per_partition[kafka::partition_for(&row.key, n) as usize].push(Record {
+            let p = kafka::partition_for(&row.key, n) as usize;
+            row_ids[p].push(row.id);
+            per_partition[p].push(Record {
                 key: Some(row.key.clone().into_bytes()),
                 value: Some(row.payload.clone().into_bytes()),
                 // No headers: Tansu's SQLite engine slows down as its header table grows.
@@ -60,15 +63,18 @@ impl Producer {
                 timestamp: now,
             });
         }
-        let sends = per_partition.into_iter().enumerate().filter(|(_, r)| !r.is_empty()).map(|(p, records)| {
+        let sends = per_partition.into_iter().zip(row_ids).enumerate().filter(|(_, (r, _))| !r.is_empty()).map(|(p, (records, ids))| {
             let (pc, compression) = (self.partitions[p].clone(), self.compression);
             async move {
-                kafka::bounded(&format!("producing to partition {p}"), pc.produce(records, compression)).await?;
+                let offsets = kafka::bounded(&format!("producing to partition {p}"), pc.produce(records, compression)).await?;
                 nudge.produced(p);
-                Ok::<_, String>(())
+                if offsets.len() != ids.len() {
+                    return Err(format!("partition {p} acknowledged {} of {} records", offsets.len(), ids.len()));
+                }
+                Ok::<_, String>(ids.into_iter().zip(offsets).map(|(id, offset)| Placed { id, partition: p as i32, offset }).collect::<Vec<_>>())
             }
         });
-        futures::future::try_join_all(sends).await.map(|_| ())
+        futures::future::try_join_all(sends).await.map(|placed| placed.into_iter().flatten().collect())
     }
 }
 

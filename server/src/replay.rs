@@ -18,9 +18,9 @@ use rskafka::client::partition::OffsetAt;
 use crate::kafka;
 use crate::relay::KafkaTarget;
 use backend::Shop;
-use domain::audit::{compare, LogRecords, Position};
+use domain::audit::{compare, Difference, LogRecords, Position};
 use domain::figures::{utc_midnight, utc_ms_from_rfc3339, Figures, KEEP_BEFORE_MIDNIGHT_MS};
-use domain::views::DayFigures;
+use domain::log_view::{Rebuild, RebuiltFigures};
 use domain::{format_cents, LogEvent};
 
 /// What the command was asked.
@@ -84,14 +84,44 @@ pub async fn read_log(target: &KafkaTarget) -> Result<LogRecords, String> {
     Ok(records)
 }
 
-/// Reads the log and the database and writes the report; `Err` holds the report when `--verify`
-/// found differences.
-pub async fn run(shop: &Shop, target: &KafkaTarget, args: &ReplayArgs, now_ms: i64) -> Result<String, String> {
+/// What the audit found: how much it read, today's figures both ways (when the range covers
+/// today), and every difference between the log and the database.
+#[derive(Debug)]
+pub struct Audit {
+    pub on_log: usize,
+    pub in_outbox: usize,
+    pub orders_checked: usize,
+    /// Today's figures and orders per minute replayed from the log, and from the database.
+    pub today: Option<(RebuiltFigures, RebuiltFigures)>,
+    /// Empty when the database was not compared (`verify` off).
+    pub differences: Vec<Difference>,
+}
+
+impl Audit {
+    /// Whether the log and the database tell the same story.
+    pub fn agrees(&self) -> bool {
+        self.differences.is_empty() && self.today.as_ref().is_none_or(|(log, db)| log == db)
+    }
+
+    /// As the staff page shows it.
+    pub fn into_rebuild(self) -> Rebuild {
+        Rebuild {
+            records: self.on_log as u64,
+            in_outbox: self.in_outbox as u64,
+            orders_checked: self.orders_checked as u64,
+            today: self.today,
+            differences: self.differences.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// Reads the log (and the outbox) and the database, replays today's figures from the log, and
+/// with `args.verify` compares every order.
+pub async fn audit(shop: &Shop, target: &KafkaTarget, args: &ReplayArgs, now_ms: i64) -> Result<Audit, String> {
     let mut records = read_log(target).await?;
     let on_log = records.len();
-    let partitions_read = target.partitions;
     let waiting = backend::audit::unpublished(shop).await.map_err(|e| e.to_string())?;
-    let outbox = waiting.len();
+    let in_outbox = waiting.len();
     records.extend(waiting.into_iter().enumerate().map(|(i, e)| (Position { partition: Position::OUTBOX, offset: i as i64 }, Ok(e))));
 
     let named: HashSet<String> = records.iter().filter_map(|(_, r)| r.as_ref().ok()).map(|e| e.order_id.clone()).collect();
@@ -110,50 +140,77 @@ pub async fn run(shop: &Shop, target: &KafkaTarget, args: &ReplayArgs, now_ms: i
     }
     let orders: std::collections::HashMap<_, _> = orders.into_iter().filter(|(_, o)| args.since_ms.is_none_or(|s| o.facts.created_at_ms >= s)).collect();
 
-    let mut report = String::new();
-    let range = args.since_ms.map_or("every order".to_owned(), |s| format!("orders placed since {}", backend::rfc3339(s)));
-    let _ = writeln!(report, "log: {on_log} records on {partitions_read} partitions of {}, {outbox} events still in the outbox", target.topic);
-    let _ = writeln!(report, "checked: {} orders ({range})", orders.len());
-
     let covers_today = args.since_ms.is_none_or(|s| s <= utc_midnight(now_ms) - KEEP_BEFORE_MIDNIGHT_MS);
-    let mut figures_differ = false;
-    if covers_today {
+    let today = if covers_today {
         let mut replayed = Figures::new(now_ms);
         for event in records.iter().filter_map(|(_, r)| r.as_ref().ok()) {
             if orders.get(&event.order_id).is_some_and(|o| event.agrees_with(&o.facts)) {
                 replayed.apply(event);
             }
         }
-        let from_log = replayed.today(now_ms);
-        let from_db = backend::staff::figures_from_database(shop, now_ms).await.map_err(|e| e.to_string())?.today(now_ms);
-        let _ = writeln!(report, "today's figures from the log:      {}", describe(&from_log));
-        let _ = writeln!(report, "today's figures from the database: {}", describe(&from_db));
-        figures_differ = from_log != from_db;
+        let mut from_db = backend::staff::figures_from_database(shop, now_ms).await.map_err(|e| e.to_string())?;
+        let log = RebuiltFigures { figures: replayed.today(now_ms), per_minute: replayed.per_minute(now_ms) };
+        let db = RebuiltFigures { figures: from_db.today(now_ms), per_minute: from_db.per_minute(now_ms) };
+        Some((log, db))
     } else {
-        let _ = writeln!(report, "today's figures: not replayed (the range starts after today's first orders)");
-    }
+        None
+    };
+    let differences = if args.verify { compare(&records, &orders) } else { Vec::new() };
+    Ok(Audit { on_log, in_outbox, orders_checked: orders.len(), today, differences })
+}
+
+/// Runs the audit and writes the report; `Err` holds the report when `--verify` found
+/// differences.
+pub async fn run(shop: &Shop, target: &KafkaTarget, args: &ReplayArgs, now_ms: i64) -> Result<String, String> {
+    let audit = audit(shop, target, args, now_ms).await?;
+    let mut report = String::new();
+    let range = args.since_ms.map_or("every order".to_owned(), |s| format!("orders placed since {}", backend::rfc3339(s)));
+    let _ = writeln!(
+        report,
+        "log: {} records on {} partitions of {}, {} events still in the outbox",
+        audit.on_log, target.partitions, target.topic, audit.in_outbox
+    );
+    let _ = writeln!(report, "checked: {} orders ({range})", audit.orders_checked);
+    let figures_differ = match &audit.today {
+        Some((log, db)) => {
+            let _ = writeln!(report, "today's figures from the log:      {}", describe(log));
+            let _ = writeln!(report, "today's figures from the database: {}", describe(db));
+            log != db
+        }
+        None => {
+            let _ = writeln!(report, "today's figures: not replayed (the range starts after today's first orders)");
+            false
+        }
+    };
     if !args.verify {
         return Ok(report.trim_end().to_owned());
     }
-    let differences = compare(&records, &orders);
-    if differences.is_empty() && !figures_differ {
+    if audit.agrees() {
         let _ = write!(report, "the log and the database agree");
         return Ok(report);
     }
-    let n = differences.len() + usize::from(figures_differ);
+    let n = audit.differences.len() + usize::from(figures_differ);
     let _ = writeln!(report, "{n} difference{} between the log and the database:", if n == 1 { "" } else { "s" });
     if figures_differ {
         let _ = writeln!(report, "  today's figures differ (above)");
     }
-    for d in &differences {
+    for d in &audit.differences {
         let _ = writeln!(report, "  {d}");
     }
     Err(report.trim_end().to_owned())
 }
 
-fn describe(f: &DayFigures) -> String {
+fn describe(r: &RebuiltFigures) -> String {
+    let f = &r.figures;
     let statuses: Vec<String> = f.per_status.iter().map(|(s, n)| format!("{} {n}", s.as_str())).collect();
-    format!("{} orders, revenue {}, average {}; {}", f.orders, format_cents(f.revenue_cents), format_cents(f.average_cents), statuses.join(", "))
+    let last_hour: u32 = r.per_minute.iter().sum();
+    format!(
+        "{} orders, revenue {}, average {}; {}; {last_hour} in the last hour",
+        f.orders,
+        format_cents(f.revenue_cents),
+        format_cents(f.average_cents),
+        statuses.join(", ")
+    )
 }
 
 #[cfg(test)]

@@ -54,6 +54,8 @@ pub struct AppState {
     pub metrics_token: Option<Arc<str>>,
     /// The site's files by content hash (`assets.rs`).
     pub assets: app::assets::Assets,
+    /// The event browser's reader (`event_log.rs`).
+    pub event_log: Arc<dyn app::api::events::EventLog>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -203,6 +205,8 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
 
     let nudge = Arc::new(FetchNudge::new(config.partitions.max(1) as usize));
     let catalog_feed = Arc::new(CatalogFeed::default());
+    let positions = crate::consumer::positions(config.partitions.max(1) as usize);
+    let event_log: Arc<dyn app::api::events::EventLog> = Arc::new(crate::event_log::LogBrowser::new(target(), positions.clone(), shop.clone()));
     let consumer = Consumer {
         target: target(),
         hub: hub.clone(),
@@ -211,6 +215,7 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
         nudge: nudge.clone(),
         catalog_feed: catalog_feed.clone(),
         max_wait_ms: config.fetch_max_wait_ms,
+        positions,
     };
     let notifier = crate::notifier::Notifier { target: target(), shop: shop.clone(), metrics: metrics.clone() };
     let mut tasks = vec![
@@ -241,6 +246,7 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
         ws_per_user: config.ws_per_user,
         metrics_token: config.metrics_token.as_deref().map(Arc::from),
         assets: crate::assets::scan(std::path::Path::new(&config.site_root), &config.site_pkg_dir),
+        event_log,
     };
     let router = router(state, config.production);
     let registry = crate::listener::Registry::new(config.limits);
@@ -268,9 +274,11 @@ fn router(state: AppState, production: bool) -> Router {
     let context = {
         let shop = state.shop.clone();
         let assets = state.assets.clone();
+        let event_log = state.event_log.clone();
         move || {
             provide_context(shop.clone());
             provide_context(assets.clone());
+            provide_context(event_log.clone());
             crate::security::provide_csp_nonce();
         }
     };

@@ -128,6 +128,19 @@ impl Socket {
         }
     }
 
+    /// The next frame of `kind` ("event", "catalog", "notification"…) within `wait`; frames of
+    /// other kinds are skipped.
+    pub async fn next_of_kind(&mut self, kind: &str, wait: Duration) -> Option<serde_json::Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let v = self.next_json(left).await?;
+            if v["kind"] == kind {
+                return Some(v);
+            }
+        }
+    }
+
     /// Collects order events until `n` distinct order ids were seen or `wait` passed.
     pub async fn collect_orders(&mut self, n: usize, wait: Duration) -> std::collections::HashSet<String> {
         let deadline = tokio::time::Instant::now() + wait;

@@ -6,6 +6,8 @@ pub mod catalog;
 pub mod checkout;
 #[cfg(feature = "ssr")]
 pub mod cookies;
+#[allow(clippy::too_many_arguments)]
+pub mod events;
 pub mod forms;
 pub mod me;
 pub mod notifications;

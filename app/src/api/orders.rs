@@ -7,7 +7,7 @@ use domain::views::{OrderDetail, OrderPage, OrderSummary};
 use domain::OrderStatus;
 
 #[cfg(feature = "ssr")]
-use super::ssr;
+use super::{forms::flash, ssr};
 
 /// The signed-in shopper's orders (or, for staff with `all`, everyone's), newest first.
 #[server(prefix = "/api", endpoint = "orders")]
@@ -37,15 +37,44 @@ pub async fn get_order(id: String) -> Result<OrderDetail, AppError> {
     Ok(backend::orders::detail(&shop, &session, &id).await?)
 }
 
-/// Moves an order to `status`, if allowed and nobody changed it since `version`.
+/// Moves an order to `status`, if allowed and nobody changed it since `version`, with the
+/// actor's `reason` (staff cancelling must give one). A plain form that fails goes back to the
+/// order with the error ("order" flash).
 #[server(prefix = "/api", endpoint = "change_status")]
-pub async fn change_status(id: String, status: String, version: i64) -> Result<OrderSummary, AppError> {
-    let session = ssr::require_session().await?;
-    let shop = ssr::shop()?;
-    let to: OrderStatus = status.parse().map_err(|m| AppError::from(backend::ShopError::Rejected(m)))?;
-    let summary = backend::orders::change_status(&shop, &session, &id, to, version).await?;
-    ssr::plain_form_goes_to(&format!("/orders/{id}"));
-    Ok(summary)
+pub async fn change_status(id: String, status: String, version: i64, reason: Option<String>) -> Result<OrderSummary, AppError> {
+    let back = format!("/orders/{}", super::account::urlencode(&id));
+    let result = async {
+        let session = ssr::require_session().await?;
+        let shop = ssr::shop()?;
+        let to: OrderStatus = status.parse().map_err(|m| AppError::from(backend::ShopError::Rejected(m)))?;
+        Ok::<_, AppError>(backend::orders::change_status(&shop, &session, &id, to, version, reason.as_deref()).await?)
+    }
+    .await;
+    match result {
+        Ok(summary) => {
+            ssr::plain_form_goes_to(&back);
+            Ok(summary)
+        }
+        Err(e) => Err(flash::fail("order", e, &[("reason", reason.as_deref().unwrap_or_default())], &back)),
+    }
+}
+
+/// Staff only: an internal note on an order (never shown to the shopper).
+#[server(prefix = "/api", endpoint = "add_order_note")]
+pub async fn add_order_note(id: String, body: String) -> Result<(), AppError> {
+    let back = format!("/orders/{}", super::account::urlencode(&id));
+    let result = async {
+        let session = ssr::require_session().await?;
+        Ok::<_, AppError>(backend::orders::add_note(&ssr::shop()?, &session, &id, &body).await?)
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            ssr::plain_form_goes_to(&back);
+            Ok(())
+        }
+        Err(e) => Err(flash::fail("note", e, &[("body", &body)], &back)),
+    }
 }
 
 /// Staff only: today's figures, the last hour's orders per minute and low-stock products.

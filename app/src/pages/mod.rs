@@ -16,6 +16,7 @@ pub mod product;
 pub mod products;
 pub mod reset;
 pub mod staff;
+pub mod staff_events;
 pub mod staff_products;
 
 use leptos::prelude::*;

@@ -5,6 +5,7 @@ pub mod login_failure;
 pub mod notification;
 pub mod order;
 pub mod order_item;
+pub mod order_note;
 pub mod order_status_history;
 pub mod outbox;
 pub mod password_reset;

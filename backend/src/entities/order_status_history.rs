@@ -12,6 +12,11 @@ pub struct Model {
     pub version: i64,
     pub changed_by: String,
     pub changed_at: i64,
+    /// `domain::Actor` as text; empty on rows older than it (read off `changed_by`).
+    pub actor: Option<String>,
+    pub reason: Option<String>,
+    /// The event that told the log of this change.
+    pub event_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

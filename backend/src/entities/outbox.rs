@@ -15,6 +15,9 @@ pub struct Model {
     pub created_at: i64,
     pub published_at: Option<i64>,
     pub attempts: i32,
+    /// Where Kafka put the event (set with `published_at`).
+    pub kafka_partition: Option<i32>,
+    pub kafka_offset: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

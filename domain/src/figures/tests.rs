@@ -23,6 +23,10 @@ fn created(id: &str, placed: i64, total: i64) -> OrderEvent {
         occurred_at: iso(placed),
         placed_at_ms: Some(placed),
         previous_status: None,
+        actor: None,
+        actor_id: None,
+        reason: None,
+        note: None,
     }
 }
 
@@ -34,6 +38,10 @@ fn changed(id: &str, placed: i64, total: i64, version: i64, from: OrderStatus, t
         order_version: version,
         occurred_at: iso(at),
         previous_status: Some(from),
+        actor: None,
+        actor_id: None,
+        reason: None,
+        note: None,
         ..created(id, placed, total)
     }
 }

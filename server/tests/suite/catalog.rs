@@ -181,14 +181,7 @@ async fn a_restock_reaches_a_visitors_socket_and_the_log() {
 }
 
 async fn next_catalog(socket: &mut testkit::Socket, wait: Duration) -> Option<serde_json::Value> {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let v = socket.next_json(left).await?;
-        if v["kind"] == "catalog" {
-            return Some(v);
-        }
-    }
+    socket.next_of_kind("catalog", wait).await
 }
 
 /// Signed-out visitors' sockets take the catalog only, and one address holds at most four

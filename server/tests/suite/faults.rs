@@ -111,6 +111,10 @@ async fn a_client_that_stops_reading_is_told_to_resync_and_slows_nobody() {
                 occurred_at: "2026-11-28T00:00:00Z".into(),
                 placed_at_ms: None,
                 previous_status: None,
+                actor: None,
+                actor_id: None,
+                reason: None,
+                note: None,
             });
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -69,7 +69,7 @@ async fn figures_follow_the_orders_and_survive_a_restart(db: Db) {
     let (processing, cancelled) = (&placed[0].0, &placed[1].0);
     let r = staff.call("change_status", &[("id", processing), ("status", "PROCESSING"), ("version", "1")]).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = staff.call("change_status", &[("id", cancelled), ("status", "CANCELLED"), ("version", "1")]).await;
+    let r = staff.call("change_status", &[("id", cancelled), ("status", "CANCELLED"), ("version", "1"), ("reason", "duplicate order")]).await;
     assert_eq!(r.status, 200, "{}", r.text);
 
     let kept = placed[0].1 + placed[2].1;

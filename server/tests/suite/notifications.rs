@@ -9,15 +9,7 @@ use testkit::Socket;
 
 /// The next notification frame on `ws` within `wait`.
 async fn next_notification(ws: &mut Socket, wait: Duration) -> Option<serde_json::Value> {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match ws.next_json(left).await {
-            Some(v) if v["kind"] == "notification" => return Some(v),
-            Some(_) => {}
-            None => return None,
-        }
-    }
+    ws.next_of_kind("notification", wait).await
 }
 
 async fn status_changes_notify_the_owner_and_only_them(db: Db) {
@@ -165,16 +157,7 @@ async fn a_forged_notification_record_reaches_nobody() {
             "user_id": user_id, "occurred_at": "2026-12-06T00:00:00Z"})
         .to_string()
     };
-    let client = server::kafka::connect(&app.app.brokers).await.unwrap();
-    for pc in server::kafka::partition_clients(&client, "order-events", 3).await.unwrap() {
-        let records = [forged(&alices_notification, &mallorys_id), forged("no-such-notification", &alices_id)].map(|value| rskafka::record::Record {
-            key: None,
-            value: Some(value.into_bytes()),
-            headers: Default::default(),
-            timestamp: chrono::Utc::now(),
-        });
-        pc.produce(records.to_vec(), rskafka::client::partition::Compression::NoCompression).await.unwrap();
-    }
+    crate::common::produce_raw(&app, &[forged(&alices_notification, &mallorys_id), forged("no-such-notification", &alices_id)]).await;
     crate::common::wait_for_metric(&app.base, "shop_events_untrusted_total 3", Duration::from_secs(5)).await;
     assert_eq!(mallorys_socket.next_json(Duration::from_millis(500)).await, None, "mallory was shown alice's notification");
     assert_eq!(next_notification(&mut alices_socket, Duration::from_millis(500)).await, None, "alice was shown a notification that does not exist");

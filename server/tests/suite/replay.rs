@@ -32,7 +32,7 @@ async fn the_audit_finds_a_row_changed_behind_the_shops_back(db: Db) {
         ids.push(r.body["order"]["id"].as_str().unwrap().to_owned());
     }
     for (id, status, version) in [(&ids[0], "PROCESSING", "1"), (&ids[0], "SHIPPED", "2"), (&ids[1], "CANCELLED", "1")] {
-        let r = staff.call("change_status", &[("id", id), ("status", status), ("version", version)]).await;
+        let r = staff.call("change_status", &[("id", id), ("status", status), ("version", version), ("reason", "as the shopper asked")]).await;
         assert_eq!(r.status, 200, "{}", r.text);
     }
     common::wait_for_empty_outbox(&app).await;

@@ -7,6 +7,7 @@ use super::{short_id, OrderRow};
 use crate::api::orders::ChangeStatus;
 use crate::components::{format_time, StatusBadge};
 use crate::state::toast::{use_toasts, Tone};
+use domain::timeline::REASON_MAX;
 use domain::{format_cents, Actor, OrderStatus};
 
 /// One order in a list; staff get the allowed next statuses as buttons.
@@ -61,17 +62,29 @@ pub fn StatusButtons(order_id: String, status: RwSignal<OrderStatus>, version: R
                 let id = order_id.clone();
                 status.get().next_for(actor).into_iter().map(|to| {
                     let id = id.clone();
-                    let label = if to == OrderStatus::Cancelled { "Cancel order".to_owned() } else { format!("Mark {}", to.label().to_lowercase()) };
-                    let tone = if to == OrderStatus::Cancelled {
+                    let cancel = to == OrderStatus::Cancelled;
+                    let label = if cancel { "Cancel order".to_owned() } else { format!("Mark {}", to.label().to_lowercase()) };
+                    let tone = if cancel {
                         "rounded-lg px-3 py-1.5 text-sm font-medium text-rose-700 ring-1 ring-rose-200 hover:bg-rose-50 disabled:opacity-50 dark:text-rose-300 dark:ring-rose-900 dark:hover:bg-rose-950"
                     } else {
                         "rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-50 dark:bg-white dark:text-slate-900 dark:hover:bg-slate-200"
                     };
+                    // Staff must say why they cancel (the shopper reads it); a shopper may.
+                    let reason = cancel.then(|| {
+                        let staff = actor == Actor::Staff;
+                        let name = if staff { "Reason for cancelling (shown to the shopper)" } else { "Reason for cancelling (optional)" };
+                        view! {
+                            <input type="text" name="reason" maxlength=REASON_MAX required=staff placeholder=if staff { "Reason (shown to the shopper)" } else { "Reason (optional)" }
+                                aria-label=format!("{name}, order {}", short_id(&id))
+                                class="w-56 rounded-lg border border-slate-300 bg-white px-2.5 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950" />
+                        }
+                    });
                     view! {
-                        <ActionForm action=action>
+                        <ActionForm action=action attr:class="flex flex-wrap items-center gap-2">
                             <input type="hidden" name="id" value=id.clone() />
                             <input type="hidden" name="status" value=to.as_str() />
                             <input type="hidden" name="version" value=move || version.get().to_string() prop:value=move || version.get().to_string() />
+                            {reason}
                             <button type="submit" class=tone disabled=move || action.pending().get() aria-label=format!("{label}, order {}", short_id(&id))>
                                 {label.clone()}
                             </button>

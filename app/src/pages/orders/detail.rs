@@ -5,11 +5,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{short_id, StatusButtons};
-use crate::api::orders::get_order;
+use crate::api::forms::take_flash;
+use crate::api::orders::{get_order, AddOrderNote};
 use crate::components::{format_time, EmptyState, ErrorNotice, Skeleton, StatusBadge, SuccessNotice};
 use crate::error::AppError;
 use crate::pages::{RequireUser, ToLogin};
 use crate::state::live::{ConnectionIndicator, Live, LiveMsg};
+use crate::state::toast::{use_toasts, Tone};
+use domain::timeline::{EntryKind, TimelineEntry, NOTE_MAX};
 use domain::views::OrderDetail;
 use domain::{format_cents, Actor};
 
@@ -29,12 +32,15 @@ fn OrderDetailView(staff: bool) -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let placed = query.read_untracked().get("placed").is_some();
     let detail = Resource::new(id, get_order);
+    // A plain form (no WASM) that failed came back here with its error.
+    let flash = Resource::new(|| (), |_| async { Ok::<_, AppError>((take_flash("order".into()).await?, take_flash("note".into()).await?)) });
     view! {
         <Title text="Order" />
         <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
             {move || Suspend::new(async move {
+                let failed = flash.await.ok().and_then(|(order, note)| order.or(note)).and_then(|f| f.error).map(|e| view! { <ErrorNotice message=e.to_string() /> });
                 match detail.await {
-                    Ok(detail) => view! { <LiveOrder detail staff placed /> }.into_any(),
+                    Ok(detail) => view! { {failed} <LiveOrder detail staff placed /> }.into_any(),
                     Err(AppError::Unauthenticated) => view! { <ToLogin /> }.into_any(),
                     Err(AppError::NotFound) => view! { <EmptyState title="Order not found" body="There is no such order in your account." href="/orders" cta="Your orders" /> }.into_any(),
                     Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
@@ -54,6 +60,7 @@ fn OrderDetailView(staff: bool) -> impl IntoView {
 fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
     crate::state::page::scoped();
     let id = detail.order.id.clone();
+    let note_order = id.clone();
     let detail = RwSignal::new(detail);
     Live::get().listen(move |msg| {
         let refetch = match msg {
@@ -114,18 +121,66 @@ fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
                         <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-label="Timeline">
                             <h2 class="mb-3 font-semibold">"Timeline"</h2>
                             <ol class="space-y-3 border-l border-slate-200 pl-4 dark:border-slate-700" data-testid="timeline">
-                                {d.history.iter().map(|h| view! {
-                                    <li class="relative">
-                                        <span class="absolute -left-[21px] top-1 h-2.5 w-2.5 rounded-full bg-indigo-500" aria-hidden="true"></span>
-                                        <p class="font-medium">{h.status.label()}</p>
-                                        <p class="text-xs text-slate-500">{format_time(h.at_ms)}</p>
-                                    </li>
-                                }).collect_view()}
+                                {d.timeline.iter().map(|e| view! { <Entry entry=e.clone() staff /> }).collect_view()}
                             </ol>
                         </section>
                     </aside>
                 </div>
             }
         }}
+        {staff.then(|| view! { <NoteForm order_id=note_order /> })}
+    }
+}
+
+/// One line of the timeline: what happened, who did it (and why), when; for staff also the
+/// event behind it and where it sits in the log.
+#[component]
+fn Entry(entry: TimelineEntry, staff: bool) -> impl IntoView {
+    let note = entry.kind == EntryKind::Note;
+    let headline = entry.headline(staff);
+    let (reason, body) = match (note, entry.text.clone()) {
+        (false, Some(r)) => (Some(format!(" — {r}")), None),
+        (true, body) => (None, body),
+        (false, None) => (None, None),
+    };
+    let log = entry.log.filter(|_| staff).map(|l| match (l.partition, l.offset) {
+        (Some(p), Some(o)) => format!("event {} · partition {p} · offset {o}", l.event_id),
+        _ => format!("event {} · not on the log yet", l.event_id),
+    });
+    let dot = if note { "bg-amber-400" } else { "bg-indigo-500" };
+    view! {
+        <li class="relative" data-testid="timeline-entry" data-note=note.then_some("true")>
+            <span class=format!("absolute -left-[21px] top-1 h-2.5 w-2.5 rounded-full {dot}") aria-hidden="true"></span>
+            <p class="font-medium">{headline}<span class="font-normal text-slate-600 dark:text-slate-300">{reason}</span></p>
+            {body.map(|b| view! { <p class="mt-1 whitespace-pre-line rounded-lg bg-amber-50 p-2 text-slate-700 dark:bg-amber-950 dark:text-amber-100">{b}</p> })}
+            <p class="text-xs text-slate-500">{format_time(entry.at_ms)}</p>
+            {log.map(|l| view! { <p class="break-all font-mono text-[11px] text-slate-400" data-testid="log-position">{l}</p> })}
+        </li>
+    }
+}
+
+/// Staff only: an internal note on the order; a plain form that also works without WASM. The
+/// note arrives in the timeline with its event, like every other change.
+#[component]
+fn NoteForm(order_id: String) -> impl IntoView {
+    let action = ServerAction::<AddOrderNote>::new();
+    let toasts = use_toasts();
+    let body = RwSignal::new(String::new());
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(())) => body.set(String::new()),
+        Some(Err(e)) => toasts.push(Tone::Error, e.to_string()),
+        None => {}
+    });
+    view! {
+        <ActionForm action=action attr:class="mt-6 space-y-2 rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900">
+            <input type="hidden" name="id" value=order_id />
+            <label for="order-note" class="block text-xs font-medium text-slate-600 dark:text-slate-300">"Internal note (staff only)"</label>
+            <textarea id="order-note" name="body" rows="2" required maxlength=NOTE_MAX bind:value=body
+                class="w-full rounded-lg border border-slate-300 bg-white px-2.5 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950"></textarea>
+            <button type="submit" disabled=move || action.pending().get()
+                class="rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-50 dark:bg-white dark:text-slate-900 dark:hover:bg-slate-200">
+                "Add note"
+            </button>
+        </ActionForm>
     }
 }

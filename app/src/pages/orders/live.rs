@@ -131,6 +131,8 @@ pub fn follow_live(list: LiveOrders, filter: Option<OrderStatus>, refetch: impl 
                         toasts.push(Tone::Info, format!("Order {short} is now {}.", e.status.label()));
                     }
                 }
+                // A staff note changes nothing a list shows (its order page shows it).
+                EventType::OrderNoteAdded => {}
             }
         }
     });

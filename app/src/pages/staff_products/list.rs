@@ -86,7 +86,7 @@ fn Rows(page: StaffProductPage) -> impl IntoView {
     let link = move |to: u64| {
         let query = use_query_map().read_untracked().clone();
         let mut parts: Vec<String> =
-            ["q", "category", "status"].iter().filter_map(|k| query.get(k).filter(|v| !v.is_empty()).map(|v| format!("{k}={}", js_encode(&v)))).collect();
+            ["q", "category", "status"].iter().filter_map(|k| query.get(k).filter(|v| !v.is_empty()).map(|v| format!("{k}={}", encode(&v)))).collect();
         parts.push(format!("page={to}"));
         format!("/staff/products?{}", parts.join("&"))
     };
@@ -150,6 +150,6 @@ fn Row(product: StaffProduct) -> impl IntoView {
 }
 
 /// Percent-encodes a query value (the same on the server and in the browser).
-fn js_encode(v: &str) -> String {
+pub(crate) fn encode(v: &str) -> String {
     v.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }

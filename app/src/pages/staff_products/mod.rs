@@ -7,6 +7,7 @@ mod edit;
 mod list;
 
 pub use edit::{EditProductPage, NewProductPage};
+pub(crate) use list::encode;
 pub use list::StaffProductsPage;
 
 const INPUT: &str = "rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-rose-500 dark:border-slate-700 dark:bg-slate-900";

@@ -92,6 +92,24 @@ pub async fn wait_for_metric(base: &str, line: &str, wait: Duration) {
     testkit::wait_for_metric(base, METRICS_TOKEN, line, wait).await
 }
 
+/// Writes `values` as records to every partition of the shop's topic, as anyone who can write to
+/// the topic could (the forged-record tests).
+pub async fn produce_raw(app: &TestApp, values: &[String]) {
+    let client = server::kafka::connect(&app.app.brokers).await.unwrap();
+    for pc in server::kafka::partition_clients(&client, "order-events", 3).await.unwrap() {
+        let records = values
+            .iter()
+            .map(|value| rskafka::record::Record {
+                key: None,
+                value: Some(value.clone().into_bytes()),
+                headers: Default::default(),
+                timestamp: chrono::Utc::now(),
+            })
+            .collect();
+        pc.produce(records, rskafka::client::partition::Compression::NoCompression).await.unwrap();
+    }
+}
+
 /// Waits up to 5 s for the relay to mark every outbox row published (it does so after the
 /// broker's acknowledgement, which may come after a socket already got the event).
 pub async fn wait_for_empty_outbox(app: &TestApp) {
