@@ -111,7 +111,7 @@ await shot(shopper, 'notifications.png');
 // (names, the note, each entry's place in the log), then the event log with its health.
 await catalogPage.goto(`/orders/${firstId}`);
 await hydrated(catalogPage);
-await catalogPage.getByLabel('Internal note (staff only)').fill('Gift: wrap the mug separately, no invoice in the box.');
+await catalogPage.getByLabel('Internal note (staff only)').fill('Gift: wrap it, and no invoice in the box.');
 await catalogPage.getByRole('button', { name: 'Add note' }).click();
 await catalogPage.locator('[data-testid=timeline-entry][data-note=true]').waitFor();
 await catalogPage.getByRole('button', { name: /^Mark shipped/ }).click();
