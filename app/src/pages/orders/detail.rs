@@ -40,7 +40,10 @@ fn OrderDetailView(staff: bool) -> impl IntoView {
             {move || Suspend::new(async move {
                 let failed = flash.await.ok().and_then(|(order, note)| order.or(note)).and_then(|f| f.error).map(|e| view! { <ErrorNotice message=e.to_string() /> });
                 match detail.await {
-                    Ok(detail) => view! { {failed} <LiveOrder detail staff placed /> }.into_any(),
+                    Ok(detail) => {
+                        let note = staff.then(|| view! { <NoteForm order_id=detail.order.id.clone() /> });
+                        view! { {failed} <LiveOrder detail staff placed /> {note} }.into_any()
+                    }
                     Err(AppError::Unauthenticated) => view! { <ToLogin /> }.into_any(),
                     Err(AppError::NotFound) => view! { <EmptyState title="Order not found" body="There is no such order in your account." href="/orders" cta="Your orders" /> }.into_any(),
                     Err(e) => view! { <ErrorNotice message=e.to_string() /> }.into_any(),
@@ -60,7 +63,6 @@ fn OrderDetailView(staff: bool) -> impl IntoView {
 fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
     crate::state::page::scoped();
     let id = detail.order.id.clone();
-    let note_order = id.clone();
     let detail = RwSignal::new(detail);
     Live::get().listen(move |msg| {
         let refetch = match msg {
@@ -128,7 +130,6 @@ fn LiveOrder(detail: OrderDetail, staff: bool, placed: bool) -> impl IntoView {
                 </div>
             }
         }}
-        {staff.then(|| view! { <NoteForm order_id=note_order /> })}
     }
 }
 
@@ -160,8 +161,9 @@ fn Entry(entry: TimelineEntry, staff: bool) -> impl IntoView {
 }
 
 /// Staff only: an internal note on the order; a plain form that also works without WASM. The
-/// note arrives in the timeline with its event, like every other change.
-#[component]
+/// note arrives in the timeline with its event, like every other change. Its own lazy island:
+/// shoppers' order pages never load its code.
+#[island(lazy)]
 fn NoteForm(order_id: String) -> impl IntoView {
     let action = ServerAction::<AddOrderNote>::new();
     let toasts = use_toasts();
