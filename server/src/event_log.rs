@@ -195,8 +195,10 @@ async fn offset_for_time(pc: &PartitionClient, h: &PartitionHealth, ms: i64) -> 
         let before_ok = o == h.earliest || at(o - 1).await?.is_some_and(|t| t < ms);
         let here_ok = o == h.high_watermark || at(o).await?.is_some_and(|t| t >= ms);
         if before_ok && here_ok {
+            tracing::debug!(partition = pc.partition(), ms, offset = o, "offset by time: the broker's answer holds");
             return Ok(o);
         }
+        tracing::debug!(partition = pc.partition(), ms, offset = o, "offset by time: the broker's answer does not hold; searching");
     }
     // Record times grow with offsets (the relay stamps each batch when it produces it).
     let (mut low, mut high) = (h.earliest, h.high_watermark);
