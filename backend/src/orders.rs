@@ -126,6 +126,24 @@ pub async fn detail(shop: &Shop, session: &Session, order_id: &str) -> Result<Or
     Ok(OrderDetail { order, shipping, timeline })
 }
 
+/// One order as its lists show it (what an order page that missed events refetches).
+pub async fn summary(shop: &Shop, session: &Session, order_id: &str) -> Result<OrderSummary, ShopError> {
+    let o = order::Entity::find_by_id(order_id.to_owned()).one(&shop.db).await?.ok_or(ShopError::NotFound)?;
+    if o.user_id != session.user_id && !session.is_staff() {
+        return Err(ShopError::NotFound);
+    }
+    load_summaries(&shop.db, vec![o]).await?.pop().ok_or(ShopError::NotFound)
+}
+
+/// One order's timeline as the viewer may see it (`timeline::load`).
+pub async fn timeline_of(shop: &Shop, session: &Session, order_id: &str) -> Result<Vec<domain::timeline::TimelineEntry>, ShopError> {
+    let o = order::Entity::find_by_id(order_id.to_owned()).one(&shop.db).await?.ok_or(ShopError::NotFound)?;
+    if o.user_id != session.user_id && !session.is_staff() {
+        return Err(ShopError::NotFound);
+    }
+    timeline::load(shop, order_id, &o.user_id, session.is_staff()).await
+}
+
 /// Moves an order to `to` if the lifecycle allows it for this actor and nobody changed it since
 /// `expected_version`, with the actor's reason (required when staff cancel,
 /// `domain::timeline::check_reason`). Cancelling gives the stock back in the same transaction.

@@ -37,6 +37,20 @@ pub async fn get_order(id: String) -> Result<OrderDetail, AppError> {
     Ok(backend::orders::detail(&shop, &session, &id).await?)
 }
 
+/// One order as lists show it (an order page refetches it after a resync).
+#[server(prefix = "/api", endpoint = "order_summary")]
+pub async fn get_order_summary(id: String) -> Result<OrderSummary, AppError> {
+    let session = ssr::require_session().await?;
+    Ok(backend::orders::summary(&ssr::shop()?, &session, &id).await?)
+}
+
+/// One order's timeline, as the viewer may see it.
+#[server(prefix = "/api", endpoint = "order_timeline")]
+pub async fn order_timeline(id: String) -> Result<Vec<domain::timeline::TimelineEntry>, AppError> {
+    let session = ssr::require_session().await?;
+    Ok(backend::orders::timeline_of(&ssr::shop()?, &session, &id).await?)
+}
+
 /// Moves an order to `status`, if allowed and nobody changed it since `version`, with the
 /// actor's `reason` (staff cancelling must give one). A plain form that fails goes back to the
 /// order with the error ("order" flash).
