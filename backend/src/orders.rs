@@ -104,13 +104,19 @@ pub async fn counts(shop: &Shop, session: &Session, all: bool) -> Result<Vec<(Or
     Ok(OrderStatus::ALL.into_iter().map(|st| (st, grouped.iter().find(|(s, _)| s == st.as_str()).map_or(0, |(_, n)| *n as u64))).collect())
 }
 
-/// One order with shipping details and its status timeline. Another shopper's order is
-/// "not found", not "forbidden": its existence is not revealed.
-pub async fn detail(shop: &Shop, session: &Session, order_id: &str) -> Result<OrderDetail, ShopError> {
+/// The order if the viewer may see it: its owner, or staff. Another shopper's order is "not
+/// found", not "forbidden": its existence is not revealed.
+async fn visible(shop: &Shop, session: &Session, order_id: &str) -> Result<order::Model, ShopError> {
     let o = order::Entity::find_by_id(order_id.to_owned()).one(&shop.db).await?.ok_or(ShopError::NotFound)?;
     if o.user_id != session.user_id && !session.is_staff() {
         return Err(ShopError::NotFound);
     }
+    Ok(o)
+}
+
+/// One order with shipping details and its status timeline.
+pub async fn detail(shop: &Shop, session: &Session, order_id: &str) -> Result<OrderDetail, ShopError> {
+    let o = visible(shop, session, order_id).await?;
     let shipping = Shipping {
         first_name: o.ship_first_name.clone(),
         last_name: o.ship_last_name.clone(),
@@ -128,19 +134,13 @@ pub async fn detail(shop: &Shop, session: &Session, order_id: &str) -> Result<Or
 
 /// One order as its lists show it (what an order page that missed events refetches).
 pub async fn summary(shop: &Shop, session: &Session, order_id: &str) -> Result<OrderSummary, ShopError> {
-    let o = order::Entity::find_by_id(order_id.to_owned()).one(&shop.db).await?.ok_or(ShopError::NotFound)?;
-    if o.user_id != session.user_id && !session.is_staff() {
-        return Err(ShopError::NotFound);
-    }
+    let o = visible(shop, session, order_id).await?;
     load_summaries(&shop.db, vec![o]).await?.pop().ok_or(ShopError::NotFound)
 }
 
 /// One order's timeline as the viewer may see it (`timeline::load`).
 pub async fn timeline_of(shop: &Shop, session: &Session, order_id: &str) -> Result<Vec<domain::timeline::TimelineEntry>, ShopError> {
-    let o = order::Entity::find_by_id(order_id.to_owned()).one(&shop.db).await?.ok_or(ShopError::NotFound)?;
-    if o.user_id != session.user_id && !session.is_staff() {
-        return Err(ShopError::NotFound);
-    }
+    let o = visible(shop, session, order_id).await?;
     timeline::load(shop, order_id, &o.user_id, session.is_staff()).await
 }
 
