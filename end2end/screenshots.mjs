@@ -1,8 +1,9 @@
 // Takes the README's screenshots from a running shop in headless Chromium.
 //   node end2end/screenshots.mjs http://127.0.0.1:3000 STAFF_EMAIL STAFF_PASSWORD
 // Creates a shopper, places two orders, lets staff move one, restock a product the shopper asked
-// about, note and ship an order, and writes PNGs to end2end/screenshots/.
+// about, note and ship an order, register a webhook, and writes PNGs to end2end/screenshots/.
 import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -122,5 +123,33 @@ await catalogPage.goto('/staff/events');
 await hydrated(catalogPage);
 await catalogPage.getByTestId('event-row').first().locator('summary').click();
 await shot(catalogPage, 'event-log.png');
+
+// Webhooks: a receiver on this machine (the shop runs in development), registered by staff; it
+// refuses its second request, so the page shows a delivery waiting for its retry.
+let calls = 0;
+const receiver = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    calls += 1;
+    res.writeHead(calls === 2 ? 503 : 200).end();
+  });
+});
+await new Promise((ok) => receiver.listen(0, '127.0.0.1', ok));
+await catalogPage.goto('/staff/webhooks');
+await hydrated(catalogPage);
+const register = catalogPage.getByRole('form', { name: 'Register a webhook' });
+await register.getByLabel('URL').fill(`http://127.0.0.1:${receiver.address().port}/shop-events`);
+await register.getByLabel('Events').fill('order.*, product.stock_changed');
+await register.getByLabel('What it is for (optional)').fill('Warehouse system');
+await register.getByRole('button', { name: 'Register' }).click();
+await catalogPage.getByTestId('saved-notice').waitFor();
+for (const stock of [{ id: 'ridge-mug', quantity: '12' }, { id: 'canvas-notebook', quantity: '30' }, { id: 'orbit-watch', quantity: '4' }]) {
+  await catalogPage.request.post('/api/change_stock', { form: { ...stock, action: 'add', reason: 'received' } });
+}
+while (calls < 3) await new Promise((ok) => setTimeout(ok, 100));
+await catalogPage.goto('/staff/webhooks');
+await hydrated(catalogPage);
+await shot(catalogPage, 'webhooks.png');
+receiver.close();
 await browser.close();
 console.log(`screenshots written to ${out}`);

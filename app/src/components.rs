@@ -195,3 +195,31 @@ mod tests {
         assert_eq!(super::format_time(951_782_400_000), "2000-02-29 00:00 UTC");
     }
 }
+
+/// A product's picture: an upload's widths with `srcset` (WebP first where there is one), or the
+/// shipped illustration. `sizes` says how wide the picture is drawn, so the browser fetches the
+/// smallest file that is sharp enough.
+#[component]
+pub fn ProductImage(
+    image: String,
+    picture: Option<domain::picture::Picture>,
+    alt: String,
+    sizes: &'static str,
+    width: u32,
+    height: u32,
+    #[prop(optional)] class: &'static str,
+    #[prop(optional)] lazy: bool,
+) -> impl IntoView {
+    let loading = lazy.then_some("lazy");
+    match picture {
+        Some(p) => leptos::either::Either::Left(view! {
+            <picture>
+                {p.webp.then(|| view! { <source type="image/webp" srcset=p.srcset(true) sizes=sizes /> })}
+                <img src=p.src() srcset=p.srcset(false) sizes=sizes alt=alt width=width height=height loading=loading decoding="async" class=class />
+            </picture>
+        }),
+        None => leptos::either::Either::Right(view! {
+            <img src=crate::assets::asset_url(&image) alt=alt width=width height=height loading=loading decoding="async" class=class />
+        }),
+    }
+}

@@ -96,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/products") view=pages::staff_products::StaffProductsPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/products/new") view=pages::staff_products::NewProductPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/products/:id") view=pages::staff_products::EditProductPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/webhooks") view=pages::staff_webhooks::StaffWebhooksPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=pages::auth::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=pages::auth::RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/forgot") view=pages::reset::ForgotPage ssr=SsrMode::Async />

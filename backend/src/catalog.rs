@@ -5,6 +5,7 @@
 //! so the stock a page shows is never older than the last checkout it could know of.
 
 pub mod admin;
+pub mod images;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -52,7 +53,17 @@ impl CatalogCache {
 }
 
 pub(crate) fn view(p: product::Model) -> ProductView {
-    ProductView { id: p.id, name: p.name, description: p.description, category: p.category, price_cents: p.price_cents, stock: p.stock as i64, image: p.image }
+    let picture = p.picture.as_deref().and_then(domain::picture::Picture::from_column);
+    ProductView {
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        category: p.category,
+        price_cents: p.price_cents,
+        stock: p.stock as i64,
+        image: p.image,
+        picture,
+    }
 }
 
 async fn load(db: &DatabaseConnection) -> Result<Vec<ProductView>, ShopError> {

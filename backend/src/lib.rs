@@ -18,10 +18,12 @@ pub mod notifications;
 pub mod orders;
 pub mod outbox;
 pub mod passwords;
+pub mod positions;
 pub mod resets;
 pub mod sessions;
 pub mod shop;
 pub mod staff;
+pub mod webhooks;
 
 pub use error::ShopError;
 pub use shop::Shop;
@@ -39,4 +41,12 @@ pub fn rfc3339(ms: i64) -> String {
 /// A new sortable id (ULID, 26 characters).
 pub fn new_id() -> String {
     ulid::Ulid::new().to_string()
+}
+
+/// Ids that sort in the order they were made, within one millisecond too (a plain ULID's random
+/// part does not): lists show the newest first by id.
+pub(crate) fn ordered_id() -> String {
+    static IDS: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
+    let next = IDS.lock().expect("id generator lock").generate();
+    next.unwrap_or_else(|_| ulid::Ulid::new()).to_string()
 }

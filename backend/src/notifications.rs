@@ -15,7 +15,8 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
 
-use crate::entities::{consumer_position, notification, order_item, product, restock_watch, user};
+use crate::entities::{notification, order_item, product, restock_watch, user};
+pub use crate::positions::Applied;
 use crate::{new_id, now_ms, rfc3339, Shop, ShopError};
 use domain::notification::{back_in_stock, for_order, may_restock, order_may_restock, Draft, NotificationEvent, NotificationKind, NotificationView};
 use domain::LogEvent;
@@ -107,36 +108,9 @@ pub async fn is_watching(shop: &Shop, user_id: &str, product_id: &str) -> Result
     Ok(restock_watch::Entity::find_by_id((user_id.to_owned(), product_id.to_owned())).one(&shop.db).await?.is_some())
 }
 
-/// Where the service reads `partition` from: the stored position, or, the first time, `start`
-/// (stored now, so every later start agrees). Two instances starting at once agree too: the
-/// first insert wins and both read it back.
+/// Where the service reads `partition` from (`positions::load`).
 pub async fn position(shop: &Shop, partition: i32, start: i64) -> Result<i64, ShopError> {
-    let find = || consumer_position::Entity::find_by_id((CONSUMER.to_owned(), partition)).one(&shop.db);
-    if let Some(p) = find().await? {
-        return Ok(p.next_offset);
-    }
-    {
-        let _gate = shop.gate.enter().await;
-        consumer_position::Entity::insert(consumer_position::ActiveModel {
-            consumer: Set(CONSUMER.to_owned()),
-            partition: Set(partition),
-            next_offset: Set(start),
-        })
-        .on_conflict(OnConflict::columns([consumer_position::Column::Consumer, consumer_position::Column::Partition]).do_nothing().to_owned())
-        .exec_without_returning(&shop.db)
-        .await?;
-    }
-    Ok(find().await?.map_or(start, |p| p.next_offset))
-}
-
-/// What [`apply_batch`] did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Applied {
-    /// The position moved to the batch's end; this many notifications were written.
-    Written(usize),
-    /// The position was not where the batch began (another instance wrote this batch): nothing
-    /// written; read on from here.
-    Moved(i64),
+    crate::positions::load(shop, CONSUMER, partition, start).await
 }
 
 /// Whether a record may make a notification: only these need the database. Placing an order,
@@ -176,17 +150,10 @@ pub async fn apply_batch(shop: &Shop, partition: i32, from: i64, to: i64, events
     let written = {
         let _gate = shop.gate.enter().await;
         let txn = shop.db.begin().await?;
-        let moved = consumer_position::Entity::update_many()
-            .col_expr(consumer_position::Column::NextOffset, Expr::value(to))
-            .filter(consumer_position::Column::Consumer.eq(CONSUMER))
-            .filter(consumer_position::Column::Partition.eq(partition))
-            .filter(consumer_position::Column::NextOffset.eq(from))
-            .exec(&txn)
-            .await?;
-        if moved.rows_affected != 1 {
+        if !crate::positions::advance(&txn, CONSUMER, partition, from, to).await? {
             txn.rollback().await?;
-            let now = consumer_position::Entity::find_by_id((CONSUMER.to_owned(), partition)).one(&shop.db).await?;
-            return Ok(Applied::Moved(now.map_or(from, |p| p.next_offset)));
+            let now = crate::positions::stored(shop, CONSUMER, partition).await?;
+            return Ok(Applied::Moved(now.unwrap_or(from)));
         }
         for (order_id, event_id) in cancelled {
             let items = order_item::Entity::find().filter(order_item::Column::OrderId.eq(order_id)).all(&txn).await?;
@@ -262,7 +229,7 @@ async fn write<C: ConnectionTrait>(conn: &C, drafts: &[Draft]) -> Result<usize, 
         .into_iter()
         .collect();
     for d in drafts {
-        let id = ordered_id();
+        let id = crate::ordered_id();
         let inserted = notification::Entity::insert(notification::ActiveModel {
             id: Set(id.clone()),
             user_id: Set(d.user_id.clone()),
@@ -287,14 +254,6 @@ async fn write<C: ConnectionTrait>(conn: &C, drafts: &[Draft]) -> Result<usize, 
         written += 1;
     }
     Ok(written)
-}
-
-/// Ids that sort in the order they were made, within one millisecond too (a plain ULID's random
-/// part does not): the list shows the newest first by id.
-fn ordered_id() -> String {
-    static IDS: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
-    let next = IDS.lock().expect("id generator lock").generate();
-    next.unwrap_or_else(|_| ulid::Ulid::new()).to_string()
 }
 
 const MAIL_OFF: &str = "off";

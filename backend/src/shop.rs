@@ -34,6 +34,12 @@ pub struct Shop {
     pub(crate) public_url: String,
     /// Today's figures for the staff dashboard, moved by every event (`staff.rs`).
     pub(crate) figures: Arc<Mutex<Figures>>,
+    /// Whether webhooks may reach loopback and private addresses (development only).
+    pub(crate) private_webhook_targets: bool,
+    /// Woken when a webhook delivery is due now (`webhooks`).
+    pub(crate) webhook_wake: Arc<Notify>,
+    /// Where uploaded product pictures are written (`catalog/images.rs`).
+    pub(crate) media_dir: std::path::PathBuf,
 }
 
 impl Shop {
@@ -58,7 +64,37 @@ impl Shop {
             mail: Arc::new(mail),
             public_url,
             figures: Arc::new(Mutex::new(Figures::new(crate::now_ms()))),
+            private_webhook_targets: false,
+            webhook_wake: Arc::new(Notify::new()),
+            media_dir: std::path::PathBuf::from("data/media"),
         })
+    }
+
+    /// Lets webhooks reach loopback and private addresses (`WEBHOOK_PRIVATE_TARGETS`,
+    /// development only); without it they reach public addresses only.
+    pub fn allow_private_webhook_targets(mut self, allow: bool) -> Self {
+        self.private_webhook_targets = allow;
+        self
+    }
+
+    /// Where uploaded product pictures are written and served from (`DATA_DIR/media`).
+    pub fn with_media_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.media_dir = dir;
+        self
+    }
+
+    pub fn media_dir(&self) -> &std::path::Path {
+        &self.media_dir
+    }
+
+    /// Whether webhooks may reach private addresses (the sender checks every connection).
+    pub fn private_webhook_targets(&self) -> bool {
+        self.private_webhook_targets
+    }
+
+    /// Woken when a webhook delivery became due (a new one, or a dead letter sent again).
+    pub fn webhook_due(&self) -> &Notify {
+        &self.webhook_wake
     }
 
     /// The database, for what is not the core's business: health checks and tests.

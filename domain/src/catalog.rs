@@ -227,7 +227,16 @@ mod tests {
     use super::*;
 
     fn product(id: &str, stock: i64) -> ProductView {
-        ProductView { id: id.into(), name: id.into(), description: String::new(), category: "Home".into(), price_cents: 100, stock, image: String::new() }
+        ProductView {
+            id: id.into(),
+            name: id.into(),
+            description: String::new(),
+            category: "Home".into(),
+            price_cents: 100,
+            stock,
+            image: String::new(),
+            picture: None,
+        }
     }
 
     #[test]

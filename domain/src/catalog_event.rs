@@ -105,6 +105,15 @@ impl LogEvent {
         }
     }
 
+    /// The id every event carries, unique over the log.
+    pub fn event_id(&self) -> &str {
+        match self {
+            LogEvent::Order(e) => &e.event_id,
+            LogEvent::Product(e) => &e.event_id,
+            LogEvent::Notification(e) => &e.event_id,
+        }
+    }
+
     /// The key the record is written under: the order's or the product's id, or for a
     /// notification its shopper's (their notifications stay in order).
     pub fn key(&self) -> &str {

@@ -17,12 +17,14 @@ pub mod lifecycle;
 pub mod log_view;
 pub mod money;
 pub mod notification;
+pub mod picture;
 pub mod pricing;
 pub mod reset;
 pub mod throttle;
 pub mod timeline;
 pub mod validation;
 pub mod views;
+pub mod webhook;
 
 pub use catalog_event::{LogEvent, ProductChange, ProductEvent};
 pub use event::{EventType, OrderEvent, ServerMessage, EVENT_SCHEMA_VERSION};

@@ -12,7 +12,11 @@ pub struct ProductView {
     pub category: String,
     pub price_cents: i64,
     pub stock: i64,
+    /// A file every page can show: a shipped illustration, or an upload's largest fallback.
     pub image: String,
+    /// An upload's widths and formats, for `srcset` (none for the shipped illustrations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<crate::picture::Picture>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -65,7 +65,7 @@ test('every page fits a phone screen, signed out and signed in', async ({ page }
 
 test('staff pages fit a phone screen', async ({ page }) => {
   expect((await page.request.post('/api/login', { form: STAFF })).status()).toBe(200);
-  for (const path of ['/staff', '/staff/products', '/staff/products/new', '/staff/products/lumen-lamp', '/staff/events', '/staff/events?rebuild=1', '/orders', '/']) {
+  for (const path of ['/staff', '/staff/products', '/staff/products/new', '/staff/products/lumen-lamp', '/staff/events', '/staff/events?rebuild=1', '/staff/webhooks', '/orders', '/']) {
     await page.goto(path);
     await waitForHydration(page);
     await expectNoSidewaysScroll(page, path);

@@ -13,6 +13,8 @@ mod m20261202_000004_password_resets;
 mod m20261206_000005_catalog_admin;
 mod m20261206_000006_notifications;
 mod m20261207_000007_order_actors;
+mod m20261207_000008_webhooks;
+mod m20261207_000009_product_pictures;
 
 pub struct Migrator;
 
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_catalog_admin::Migration),
             Box::new(m20261206_000006_notifications::Migration),
             Box::new(m20261207_000007_order_actors::Migration),
+            Box::new(m20261207_000008_webhooks::Migration),
+            Box::new(m20261207_000009_product_pictures::Migration),
         ]
     }
 }

@@ -62,6 +62,9 @@ pub struct Config {
     /// `smtp://` or `smtps://` server for outgoing mail; without it mail goes to `DATA_DIR/mail/`.
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// Whether webhooks may reach loopback and private addresses (`WEBHOOK_PRIVATE_TARGETS`:
+    /// `allow` by default in development, `deny` in production, where it cannot be allowed).
+    pub webhook_private_targets: bool,
 }
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -169,6 +172,15 @@ impl Config {
                 return Err(err("SMTP_URL", format!("\"{}\" is not an smtp:// or smtps:// URL", backend::db::redact(url))));
             }
         }
+        let webhook_private_targets = match get(env, "WEBHOOK_PRIVATE_TARGETS").as_deref() {
+            None => !production,
+            Some("deny") => false,
+            Some("allow") if production => {
+                return Err(err("WEBHOOK_PRIVATE_TARGETS", "\"allow\" is for development: in production webhooks reach public addresses only"))
+            }
+            Some("allow") => true,
+            Some(other) => return Err(err("WEBHOOK_PRIVATE_TARGETS", format!("\"{other}\" is not one of allow, deny"))),
+        };
         let is_sqlite = database_url.starts_with("sqlite:");
         let fetch_wait = default_fetch_wait_ms(&broker);
         Ok(Config {
@@ -205,6 +217,7 @@ impl Config {
             public_url,
             smtp_url,
             mail_from: get(env, "MAIL_FROM").unwrap_or_else(|| "Pulse Shop <shop@localhost>".into()),
+            webhook_private_targets,
         })
     }
 }
@@ -334,5 +347,15 @@ mod tests {
     #[test]
     fn app_env_chooses_production() {
         assert!(with(&[("APP_ENV", "production")]).unwrap().production);
+    }
+
+    #[test]
+    fn private_webhook_targets_only_in_development() {
+        assert!(with(&[]).unwrap().webhook_private_targets, "development: a receiver on this machine is fine");
+        assert!(!with(&[("WEBHOOK_PRIVATE_TARGETS", "deny")]).unwrap().webhook_private_targets);
+        assert!(!with(&[("APP_ENV", "production")]).unwrap().webhook_private_targets);
+        let e = with(&[("APP_ENV", "production"), ("WEBHOOK_PRIVATE_TARGETS", "allow")]).unwrap_err();
+        assert_eq!(e.var, "WEBHOOK_PRIVATE_TARGETS");
+        assert_eq!(with(&[("WEBHOOK_PRIVATE_TARGETS", "maybe")]).unwrap_err().var, "WEBHOOK_PRIVATE_TARGETS");
     }
 }

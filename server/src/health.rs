@@ -21,11 +21,12 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let database = backend::db::ping(state.shop.db()).await;
     let last_fetch = state.metrics.consumer_last_fetch_ms.load(Ordering::Relaxed);
     let consumer = last_fetch > 0 && backend::now_ms() - last_fetch < CONSUMER_FRESH_MS;
-    // Before this, an event could be produced that the notifications service, on its first
+    // Before this, an event could be produced that the notifications or webhooks service, on its first
     // start, would not see (it begins at the offset it finds then).
     let notifier = state.metrics.notifier_ready.load(Ordering::Relaxed);
-    let body = serde_json::json!({ "database": database, "broker": consumer, "consumer": consumer, "notifications": notifier });
-    let status = if database && consumer && notifier { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let webhooks = state.metrics.webhooks_ready.load(Ordering::Relaxed);
+    let body = serde_json::json!({ "database": database, "broker": consumer, "consumer": consumer, "notifications": notifier, "webhooks": webhooks });
+    let status = if database && consumer && notifier && webhooks { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body))
 }
 

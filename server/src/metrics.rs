@@ -36,6 +36,12 @@ pub struct Metrics {
     pub notifier_errors: AtomicU64,
     /// The notifications service knows where it reads every partition from.
     pub notifier_ready: AtomicBool,
+    /// Deliveries the webhooks service wrote, and its senders' attempts (`webhooks.rs`).
+    pub webhook_deliveries_written: AtomicU64,
+    pub webhook_attempts_ok: AtomicU64,
+    pub webhook_attempts_failed: AtomicU64,
+    pub webhook_errors: AtomicU64,
+    pub webhooks_ready: AtomicBool,
 }
 
 impl Metrics {
@@ -70,6 +76,18 @@ impl Metrics {
         counter("shop_consumer_errors_total", "Kafka consumer errors (each followed by a reconnect).", self.consumer_errors.load(Ordering::Relaxed));
         counter("shop_notifications_written_total", "Notifications written for shoppers.", self.notifications_written.load(Ordering::Relaxed));
         counter("shop_notifier_errors_total", "Notifications service errors (each followed by a restart).", self.notifier_errors.load(Ordering::Relaxed));
+        counter(
+            "shop_webhook_deliveries_total",
+            "Webhook deliveries written (one per event and webhook).",
+            self.webhook_deliveries_written.load(Ordering::Relaxed),
+        );
+        counter("shop_webhook_attempts_ok_total", "Webhook attempts answered with 2xx.", self.webhook_attempts_ok.load(Ordering::Relaxed));
+        counter(
+            "shop_webhook_attempts_failed_total",
+            "Webhook attempts that failed (each retried or dead-lettered).",
+            self.webhook_attempts_failed.load(Ordering::Relaxed),
+        );
+        counter("shop_webhook_errors_total", "Webhooks service errors (each followed by a restart).", self.webhook_errors.load(Ordering::Relaxed));
         let _ = writeln!(
             out,
             "# HELP shop_ws_connections Open WebSocket connections.\n# TYPE shop_ws_connections gauge\nshop_ws_connections {}",

@@ -186,7 +186,9 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
     auth.secure_cookies = config.production;
     let mail = backend::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from, &config.data_dir)?;
     let shop = Shop::new(db, auth, config.low_stock_threshold, mail, config.public_url.clone())
-        .map_err(|e| format!("cannot start the SQLite checkout writer's thread: {e}"))?;
+        .map_err(|e| format!("cannot start the SQLite checkout writer's thread: {e}"))?
+        .allow_private_webhook_targets(config.webhook_private_targets)
+        .with_media_dir(config.data_dir.join("media"));
     if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
         let done = backend::accounts::ensure_staff(&shop, email, password).await.map_err(|e| format!("ADMIN_EMAIL: {e}"))?;
         tracing::info!(email = %email, outcome = ?done, "staff account");
@@ -217,10 +219,15 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
         max_wait_ms: config.fetch_max_wait_ms,
         positions,
     };
-    let notifier = crate::notifier::Notifier { target: target(), shop: shop.clone(), metrics: metrics.clone() };
+    let notifier = crate::notifier::Notifier { shop: shop.clone(), metrics: metrics.clone() };
+    let notifier = crate::durable::Durable { target: target(), shop: shop.clone(), sink: notifier, metrics: metrics.clone() };
+    let webhooks = crate::webhooks::WebhookSink { shop: shop.clone(), metrics: metrics.clone() };
+    let webhooks = crate::durable::Durable { target: target(), shop: shop.clone(), sink: webhooks, metrics: metrics.clone() };
     let mut tasks = vec![
         tokio::spawn(relay::run(shop.clone(), target(), metrics.clone(), nudge, shutdown_rx.clone())),
         tokio::spawn(notifier.run(shutdown_rx.clone())),
+        tokio::spawn(webhooks.run(shutdown_rx.clone())),
+        tokio::spawn(crate::webhooks::Sender::new(shop.clone(), metrics.clone()).run(shutdown_rx.clone())),
         tokio::spawn(consumer.run(shutdown_rx.clone())),
         tokio::spawn(catalog_feed.run(shop.clone(), hub.clone(), shutdown_rx.clone())),
     ];
@@ -304,11 +311,22 @@ fn router(state: AppState, production: bool) -> Router {
         // content-addressed URLs for a year, the plain `/pkg/` and the rest as ServeDir says.)
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .route("/assets/{hash}/{*path}", get(crate::assets::serve))
+        .route("/media/{name}", get(crate::media::serve))
         .nest_service(&pkg_url, ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(crate::security::same_origin_writes))
         .layer(axum::middleware::from_fn(move |req, next| crate::security::strict_transport(production, req, next)))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // After the small limit above, so that it does not apply: the one route with a larger
+        // body, with the same-origin and HTTPS rules the layers above give every other route.
+        .merge(
+            Router::new()
+                .route("/staff/products/{id}/picture", axum::routing::post(crate::media::upload))
+                .layer(axum::extract::DefaultBodyLimit::max(crate::media::UPLOAD_BODY_BYTES))
+                .layer(RequestBodyLimitLayer::new(crate::media::UPLOAD_BODY_BYTES))
+                .layer(axum::middleware::from_fn(crate::security::same_origin_writes))
+                .layer(axum::middleware::from_fn(move |req, next| crate::security::strict_transport(production, req, next))),
+        )
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(crate::security::csp_nonce))

@@ -40,6 +40,14 @@ pub mod flash {
         error
     }
 
+    /// The `Set-Cookie` value of a flash for a form handled outside a server function (the
+    /// picture upload, `server/src/media.rs`).
+    pub fn cookie_for(form: &str, error: AppError) -> String {
+        let flash = Flash { form: form.to_owned(), error: Some(error), values: Default::default() };
+        let json = serde_json::to_vec(&flash).unwrap_or_default();
+        cookies::flash(COOKIE, &json, "/", cookie::time::Duration::seconds(60)).to_string()
+    }
+
     /// Reads and clears the flash for `form`.
     pub fn take(form: &str) -> Option<Flash> {
         let flash: Flash = serde_json::from_slice(&ssr::flash_cookie(COOKIE)?).ok()?;

@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod orders;
 pub mod reset;
 pub mod staff_catalog;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {

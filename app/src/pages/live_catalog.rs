@@ -121,8 +121,8 @@ mod dom {
         let existing = all(&grid, "li[data-testid=\"product-card\"]");
         let Some(card) = existing.first().and_then(|c| c.clone_node_with_deep(true).ok()).and_then(|n| n.dyn_into::<Element>().ok()) else { return };
         let _ = card.set_attribute("data-product-id", &p.id);
+        set_picture(&card, p);
         if let Some(img) = find(&card, "img") {
-            let _ = img.set_attribute("src", &p.image);
             let _ = img.set_attribute("alt", &p.name);
         }
         if let Some(link) = find(&card, ".product-card-title a") {
@@ -153,6 +153,7 @@ mod dom {
 
     /// Stock, price and the button as the product is now.
     fn fill(card: &Element, p: &ProductView) {
+        set_picture(card, p);
         set_stock(card, stock_note(p.stock), p.stock <= 0);
         if let Some(price) = find(card, "[data-testid=\"price\"]") {
             price.set_text_content(Some(&format_cents(p.price_cents)));
@@ -165,6 +166,20 @@ mod dom {
         // "Notify me" is for a product that is sold out.
         if let Some(notice) = find(card, "[data-restock-notice]") {
             let _ = if p.stock > 0 { notice.set_attribute("hidden", "") } else { notice.remove_attribute("hidden") };
+        }
+    }
+
+    /// A new picture shows at once as its largest file; the widths and WebP come with the next
+    /// visit (the card's `srcset` is the old picture's, so it goes).
+    fn set_picture(card: &Element, p: &ProductView) {
+        let Some(img) = find(card, "img") else { return };
+        if img.get_attribute("src").is_some_and(|src| src.ends_with(&p.image)) {
+            return;
+        }
+        let _ = img.set_attribute("src", &p.image);
+        let _ = img.remove_attribute("srcset");
+        for source in all(card, "source") {
+            source.remove();
         }
     }
 

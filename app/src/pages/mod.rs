@@ -9,6 +9,7 @@ pub mod account;
 pub mod auth;
 pub mod cart;
 pub mod checkout;
+pub(crate) mod form_state;
 pub mod live_catalog;
 pub mod notifications;
 pub mod orders;
@@ -18,6 +19,7 @@ pub mod reset;
 pub mod staff;
 pub mod staff_events;
 pub mod staff_products;
+pub mod staff_webhooks;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

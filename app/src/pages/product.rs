@@ -12,7 +12,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::forms::take_flash;
 use crate::api::notifications::{restock_watch, SetRestockWatch};
 use crate::api::staff_catalog::get_product;
-use crate::components::{EmptyState, ErrorNotice, Skeleton};
+use crate::components::{EmptyState, ErrorNotice, ProductImage, Skeleton};
 use crate::error::AppError;
 use crate::pages::live_catalog::LiveCatalog;
 use crate::pages::products::{stock_note, AddToCartForm, AddToCartForms};
@@ -50,7 +50,7 @@ fn Missing() -> impl IntoView {
 
 #[component]
 fn Product(product: ProductView) -> impl IntoView {
-    let ProductView { id, name, description, category, price_cents, stock, image } = product;
+    let ProductView { id, name, description, category, price_cents, stock, image, picture } = product;
     let sold_out = stock <= 0;
     let card_id = id.clone();
     view! {
@@ -61,7 +61,7 @@ fn Product(product: ProductView) -> impl IntoView {
             <a href=format!("/products?category={category}") class="hover:underline">{category.clone()}</a>
         </p>
         <article class="grid gap-8 md:grid-cols-2" data-testid="product-card" data-product-id=card_id>
-            <img src=crate::assets::asset_url(&image) alt=name.clone() width="800" height="600" class="w-full rounded-2xl border border-slate-200 bg-white object-cover dark:border-slate-800" />
+            <ProductImage image picture alt=name.clone() sizes="(min-width: 768px) 50vw, 100vw" width=800 height=600 class="w-full rounded-2xl border border-slate-200 bg-white object-cover dark:border-slate-800" />
             <div>
                 <h1 class="text-3xl font-bold tracking-tight">{name.clone()}</h1>
                 <p class="mt-2 text-2xl font-semibold tabular-nums" data-testid="price">{format_cents(price_cents)}</p>

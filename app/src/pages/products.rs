@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::catalog::{list_categories, list_products};
 use crate::api::checkout::AddToCart;
-use crate::components::{ErrorNotice, Skeleton};
+use crate::components::{ErrorNotice, ProductImage, Skeleton};
 use crate::pages::live_catalog::LiveCatalog;
 #[cfg(feature = "hydrate")]
 use crate::state::cart::CartStore;
@@ -101,7 +101,7 @@ pub fn ProductsPage() -> impl IntoView {
 
 #[component]
 fn ProductCard(product: ProductView) -> impl IntoView {
-    let ProductView { id, name, description, category, price_cents, stock, image } = product;
+    let ProductView { id, name, description, category, price_cents, stock, image, picture } = product;
     let out_of_stock = stock <= 0;
     let card_id = id.clone();
     let href = format!("/products/{id}");
@@ -109,7 +109,7 @@ fn ProductCard(product: ProductView) -> impl IntoView {
     // lists: the grid repeats them for every product, in the HTML and in the render (P6).
     view! {
         <li data-testid="product-card" data-product-id=card_id class="product-card">
-            <img src=image alt=name.clone() width="400" height="300" loading="lazy" decoding="async" class="product-card-img" />
+            <ProductImage image picture alt=name.clone() sizes="(min-width: 1024px) 25vw, (min-width: 640px) 50vw, 100vw" width=400 height=300 class="product-card-img" lazy=true />
             <div class="product-card-body">
                 <div class="product-card-head">
                     <h2 class="product-card-title"><a href=href>{name.clone()}</a></h2>

@@ -33,6 +33,7 @@ fn Dashboard() -> impl IntoView {
         <nav aria-label="Staff tools" class="-mt-3 mb-6 flex flex-wrap gap-4 text-sm font-semibold text-indigo-600 dark:text-indigo-400">
             <a href="/staff/products" class="hover:underline">"Products"</a>
             <a href="/staff/events" class="hover:underline">"Event log"</a>
+            <a href="/staff/webhooks" class="hover:underline">"Webhooks"</a>
         </nav>
         <Suspense fallback=|| view! { <Skeleton rows=3 /> }>
             {move || Suspend::new(async move {

@@ -99,6 +99,7 @@ pub async fn create(shop: &Shop, session: &Session, draft: &ProductDraft, stock:
         price_cents: Set(draft.price_cents),
         stock: Set(stock as i32),
         image: Set(PLACEHOLDER_IMAGE.to_owned()),
+        picture: Set(None),
         created_at: Set(now),
         version: Set(1),
         archived: Set(false),
@@ -164,6 +165,41 @@ pub async fn set_archived(shop: &Shop, session: &Session, id: &str, expected_ver
     let after = locked(&txn, id).await?;
     let kind = if archived { ProductChange::Archived } else { ProductChange::Restored };
     let event = event(kind, &after, session, now);
+    crate::outbox::enqueue_product(&txn, &event, now).await?;
+    txn.commit().await?;
+    changed(shop, &event);
+    Ok(staff_view(after))
+}
+
+/// Gives a product the picture `upload` makes (`images.rs`): its files are written first, then
+/// the product points at them in one transaction with its `product.updated` event, so a page
+/// never names a file that is not there. The picture it had before stays on disk (a cached page
+/// may still show it).
+pub async fn set_picture(shop: &Shop, session: &Session, id: &str, upload: Vec<u8>) -> Result<StaffProduct, ShopError> {
+    session.require_staff()?;
+    product::Entity::find_by_id(id.to_owned()).one(&shop.db).await?.ok_or(ShopError::NotFound)?;
+    let product_id = id.to_owned();
+    let processed = tokio::task::spawn_blocking(move || super::images::process(&upload, &product_id)).await.map_err(ShopError::internal)?.map_err(|m| {
+        let mut errors = domain::validation::FieldErrors::default();
+        errors.add("image", m);
+        ShopError::Invalid(errors)
+    })?;
+    let (picture, files, dir) = (processed.picture, processed.files, shop.media_dir.clone());
+    tokio::task::spawn_blocking(move || super::images::write(&dir, &files)).await.map_err(ShopError::internal)?.map_err(ShopError::internal)?;
+    let _gate = shop.gate.enter().await;
+    let txn = shop.db.begin().await?;
+    let before = locked(&txn, id).await?;
+    let now = now_ms();
+    product::Entity::update_many()
+        .col_expr(product::Column::Image, Expr::value(picture.src()))
+        .col_expr(product::Column::Picture, Expr::value(picture.to_column()))
+        .col_expr(product::Column::Version, Expr::value(before.version + 1))
+        .col_expr(product::Column::UpdatedAt, Expr::value(now))
+        .filter(product::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let after = locked(&txn, id).await?;
+    let event = event(ProductChange::Updated, &after, session, now);
     crate::outbox::enqueue_product(&txn, &event, now).await?;
     txn.commit().await?;
     changed(shop, &event);

@@ -13,3 +13,5 @@ pub mod product;
 pub mod restock_watch;
 pub mod session;
 pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;

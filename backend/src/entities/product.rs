@@ -18,6 +18,9 @@ pub struct Model {
     pub version: i64,
     pub archived: bool,
     pub updated_at: i64,
+    /// An uploaded picture's files (`domain::picture::Picture::to_column`); none for the shipped
+    /// illustrations.
+    pub picture: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

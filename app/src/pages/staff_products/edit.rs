@@ -11,51 +11,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{stock_label, INPUT, PRIMARY, SECTION};
 use crate::api::staff_catalog::{get_staff_product, ArchiveProduct, ChangeStock, CreateProduct, UpdateProduct};
-use crate::components::{ErrorNotice, Field, Skeleton, SuccessNotice};
-use crate::error::AppError;
-use crate::pages::{flash_errors, FlashResource, RequireUser};
+use crate::components::{ErrorNotice, Field, ProductImage, Skeleton, SuccessNotice};
+use crate::pages::form_state::{FormMessages, FormState};
+use crate::pages::RequireUser;
 use domain::catalog::{price_input, StockReason};
 use domain::format_cents;
 use domain::views::StaffProduct;
-
-type Errors = RwSignal<BTreeMap<String, String>>;
-
-/// One form's state on the page: what was typed (refilled after a failed plain post), the
-/// errors beside the fields and a message for the form.
-#[derive(Clone, Copy)]
-struct FormState {
-    values: RwSignal<BTreeMap<String, String>>,
-    errors: Errors,
-    message: RwSignal<Option<String>>,
-    flash: FlashResource,
-}
-
-impl FormState {
-    fn new(form: &'static str, initial: BTreeMap<String, String>) -> FormState {
-        let (errors, message, flash) = flash_errors(form);
-        FormState { values: RwSignal::new(initial), errors, message, flash }
-    }
-
-    fn value(self, field: &'static str) -> Signal<String> {
-        Signal::derive(move || self.values.with(|v| v.get(field).cloned().unwrap_or_default()))
-    }
-
-    fn error(self, field: &'static str) -> Signal<Option<String>> {
-        Signal::derive(move || self.errors.with(|e| e.get(field).cloned()))
-    }
-
-    /// Takes the flash a failed post left: its values and errors.
-    async fn load(self) {
-        if let Ok(Some(flash)) = self.flash.await {
-            self.values.update(|v| v.extend(flash.values));
-            match flash.error {
-                Some(AppError::Invalid(fields)) => self.errors.set(fields),
-                Some(other) => self.message.set(Some(other.to_string())),
-                None => {}
-            }
-        }
-    }
-}
 
 #[component]
 pub fn NewProductPage() -> impl IntoView {
@@ -129,11 +90,13 @@ fn Editor(product: StaffProduct) -> impl IntoView {
     );
     let stock = FormState::new("stock", BTreeMap::from([("action".to_owned(), "add".to_owned()), ("reason".to_owned(), "received".to_owned())]));
     let archive = FormState::new("archive", BTreeMap::new());
+    let picture_form = FormState::new("picture", BTreeMap::new());
     let saved = use_query_map().read_untracked().get("saved").map(|what| match what.as_str() {
         "created" => "The product was created.",
         "stock" => "The stock was updated.",
         "archived" => "The product was archived: it left the catalog.",
         "restored" => "The product is back in the catalog.",
+        "picture" => "The new picture is on the product's pages.",
         _ => "Your changes were saved.",
     });
     let (stock_text, low) = stock_label(p.stock);
@@ -141,7 +104,7 @@ fn Editor(product: StaffProduct) -> impl IntoView {
     view! {
         <div class="mb-6 flex flex-wrap items-center justify-between gap-4">
             <div class="flex items-center gap-4">
-                <img src=crate::assets::asset_url(&p.image) alt="" width="96" height="72" class="h-18 w-24 rounded-lg object-cover" />
+                <ProductImage image=p.image.clone() picture=p.picture.clone() alt=String::new() sizes="96px" width=96 height=72 class="h-18 w-24 rounded-lg object-cover" />
                 <div>
                     <h1 class="text-3xl font-bold tracking-tight">{p.name.clone()}</h1>
                     <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">
@@ -174,6 +137,7 @@ fn Editor(product: StaffProduct) -> impl IntoView {
                     <FormMessages form=stock />
                     <StockForm id=id.clone() form=stock />
                 </section>
+                <PictureForm id=id.clone() form=picture_form />
                 <section class=SECTION aria-labelledby="catalog-heading">
                     <h2 id="catalog-heading" class="text-lg font-semibold">"In the catalog"</h2>
                     <p class="mb-4 mt-1 text-sm text-slate-500 dark:text-slate-400">
@@ -263,13 +227,33 @@ fn StockForm(id: String, form: FormState) -> impl IntoView {
     }
 }
 
-/// The form's flash (loaded before the page renders) and its message, if it failed.
+/// A new picture: a plain multipart form posted to the upload route (`server/src/media.rs`).
 #[component]
-fn FormMessages(form: FormState) -> impl IntoView {
+fn PictureForm(id: String, form: FormState) -> impl IntoView {
+    let error = form.error("image");
+    let max_mb = domain::picture::MAX_UPLOAD_BYTES / (1024 * 1024);
     view! {
-        <Suspense fallback=|| ()>{move || Suspend::new(async move { form.load().await })}</Suspense>
-        <Show when=move || form.message.get().is_some()>
-            <div class="mb-4"><ErrorNotice message=form.message.get().unwrap_or_default() /></div>
-        </Show>
+        <section class=SECTION aria-labelledby="picture-heading">
+            <h2 id="picture-heading" class="text-lg font-semibold">"Picture"</h2>
+            <p class="mb-4 mt-1 text-sm text-slate-500 dark:text-slate-400">
+                {format!("PNG, JPEG or WebP, up to {max_mb} MB. The shop keeps resized copies without the file's metadata; browsers that take WebP get WebP.")}
+            </p>
+            <FormMessages form />
+            <form method="post" enctype="multipart/form-data" action=format!("/staff/products/{}/picture", crate::pages::staff_products::encode(&id)) class="space-y-3" aria-label="Upload a picture">
+                <label for="field-image" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Picture file"</label>
+                <input
+                    id="field-image"
+                    name="image"
+                    type="file"
+                    required
+                    accept="image/png,image/jpeg,image/webp"
+                    aria-invalid=move || error.get().is_some().then_some("true")
+                    aria-describedby="field-image-error"
+                    class="block w-full text-sm file:mr-3 file:rounded-lg file:border-0 file:bg-slate-100 file:px-3 file:py-2 file:text-sm file:font-semibold hover:file:bg-slate-200 dark:file:bg-slate-800"
+                />
+                <p id="field-image-error" data-testid="error-image" class="text-sm text-rose-600 dark:text-rose-400">{move || error.get().unwrap_or_default()}</p>
+                <button type="submit" class=PRIMARY>"Upload picture"</button>
+            </form>
+        </section>
     }
 }

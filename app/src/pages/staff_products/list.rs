@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{stock_label, INPUT, PRIMARY};
 use crate::api::staff_catalog::staff_products;
-use crate::components::{ErrorNotice, Skeleton};
+use crate::components::{ErrorNotice, ProductImage, Skeleton};
 use crate::pages::RequireUser;
 use domain::format_cents;
 use domain::views::{StaffProduct, StaffProductPage};
@@ -126,7 +126,7 @@ fn Row(product: StaffProduct) -> impl IntoView {
         <tr data-testid="staff-product-row" data-product-id=p.id.clone()>
             <td class="px-4 py-3">
                 <a href=format!("/staff/products/{}", p.id) class="flex items-center gap-3 font-medium hover:text-indigo-600 dark:hover:text-indigo-400">
-                    <img src=crate::assets::asset_url(&p.image) alt="" width="40" height="30" class="h-8 w-10 shrink-0 rounded object-cover" />
+                    <ProductImage image=p.image.clone() picture=p.picture.clone() alt=String::new() sizes="40px" width=40 height=30 class="h-8 w-10 shrink-0 rounded object-cover" />
                     <span>{p.name.clone()}</span>
                 </a>
             </td>

@@ -266,6 +266,14 @@ impl TestApp {
         self.scalar(&format!("SELECT CAST(stock AS BIGINT) AS n FROM products WHERE id = '{product}'")).await
     }
 
+    /// The text column `t` of the one row `sql` returns.
+    pub async fn scalar_text(&self, sql: &str) -> String {
+        let db = self.app.shop.db();
+        let row =
+            db.query_one(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_owned())).await.unwrap().unwrap_or_else(|| panic!("no row: {sql}"));
+        row.try_get::<String>("", "t").unwrap()
+    }
+
     /// The integer column `n` of the one row `sql` returns.
     pub async fn scalar(&self, sql: &str) -> i64 {
         let db = self.app.shop.db();
