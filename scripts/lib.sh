@@ -199,7 +199,9 @@ _shop_claim_target_dir() {
     echo "$SHOP_ROOT" >"$marker"
 }
 
-# shop_setup run|test|all: install what that command needs and export its environment.
+# shop_setup run|test|all: install what that command needs and export its environment. On a
+# first run, `run` and `test` also start their command's builds beside the installs; `all` (the
+# benchmark, the fault suite) installs only: its callers build what they need themselves.
 shop_setup() {
     local what=${1:-all}
     # Playwright must never try to download browsers (no internet but the registries).
@@ -231,7 +233,7 @@ shop_setup() {
         if [[ $what == run ]]; then
             steps_add server_release "Shop server (release build)" 2210 "$cargo_after" _shop_step_server_release
             steps_add site_release "Shop in the browser (site builder, WASM release build)" 1560 "$site_after" _shop_step_site_release
-        else
+        elif [[ $what == test ]]; then
             steps_add test_build "Tests (debug build)" 2550 "$cargo_after" _shop_step_test_build
             steps_add site_debug "Shop in the browser (site builder, WASM debug build)" 2140 "$site_after" _shop_step_site_debug
         fi

@@ -202,7 +202,8 @@ mod tests {
 #[component]
 pub fn ProductImage(
     image: String,
-    picture: Option<domain::picture::Picture>,
+    /// `ProductView::picture`.
+    picture: Option<String>,
     alt: String,
     sizes: &'static str,
     width: u32,
@@ -211,7 +212,7 @@ pub fn ProductImage(
     #[prop(optional)] lazy: bool,
 ) -> impl IntoView {
     let loading = lazy.then_some("lazy");
-    match picture {
+    match picture.as_deref().and_then(domain::picture::Picture::from_column) {
         Some(p) => leptos::either::Either::Left(view! {
             <picture>
                 {p.webp.then(|| view! { <source type="image/webp" srcset=p.srcset(true) sizes=sizes /> })}

@@ -53,7 +53,7 @@ impl CatalogCache {
 }
 
 pub(crate) fn view(p: product::Model) -> ProductView {
-    let picture = p.picture.as_deref().and_then(domain::picture::Picture::from_column);
+    let picture = p.picture.filter(|c| domain::picture::Picture::from_column(c).is_some());
     ProductView {
         id: p.id,
         name: p.name,

@@ -14,9 +14,11 @@ pub struct ProductView {
     pub stock: i64,
     /// A file every page can show: a shipped illustration, or an upload's largest fallback.
     pub image: String,
-    /// An upload's widths and formats, for `srcset` (none for the shipped illustrations).
+    /// An upload's widths and formats, for `srcset` (none for the shipped illustrations), as
+    /// `crate::picture::Picture::to_column` writes them. Text, not the parsed picture: only the
+    /// server's pages read its parts, and the browser's bundle then carries no decoder for them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub picture: Option<crate::picture::Picture>,
+    pub picture: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -122,7 +122,7 @@ fn Register(private_targets: bool) -> impl IntoView {
             <form method="post" action=RegisterWebhook::url() class="space-y-4" aria-label="Register a webhook">
                 <Field name="url" label="URL" kind="url" value=form.value("url") error=form.error("url") />
                 <Field name="events" label="Events" value=form.value("events") error=form.error("events") />
-                <p class="-mt-2 text-xs text-slate-500 dark:text-slate-400">
+                <p class="text-xs text-slate-500 dark:text-slate-400">
                     "* for all; order.* or product.*; or exact types such as order.status_changed, product.stock_changed."
                 </p>
                 <Field name="description" label="What it is for (optional)" value=form.value("description") error=form.error("description") />
@@ -193,16 +193,16 @@ fn Hook(hook: WebhookView) -> impl IntoView {
 fn Deliveries(rows: Vec<DeliveryView>, caption: &'static str, retry: bool) -> impl IntoView {
     view! {
         <div class="overflow-x-auto">
-            <table class="w-full min-w-[40rem] text-left text-sm" data-testid=if retry { "dead-letters" } else { "deliveries" }>
+            <table class="w-full min-w-[36rem] text-left text-sm" data-testid=if retry { "dead-letters" } else { "deliveries" }>
                 <caption class="sr-only">{caption}</caption>
                 <thead class="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800 dark:text-slate-400">
                     <tr>
-                        <th scope="col" class="py-2 pr-3">"Created"</th>
-                        <th scope="col" class="py-2 pr-3">"Event"</th>
-                        <th scope="col" class="py-2 pr-3">"Webhook"</th>
-                        <th scope="col" class="py-2 pr-3">"State"</th>
-                        <th scope="col" class="py-2 pr-3 text-right">"Attempts"</th>
-                        <th scope="col" class="py-2 pr-3">"Last result"</th>
+                        <th scope="col" class="py-2 px-2">"Created"</th>
+                        <th scope="col" class="py-2 px-2">"Event"</th>
+                        <th scope="col" class="py-2 px-2">"Webhook"</th>
+                        <th scope="col" class="py-2 px-2">"State"</th>
+                        <th scope="col" class="py-2 px-2 text-right">"Attempts"</th>
+                        <th scope="col" class="py-2 px-2">"Last result"</th>
                         {retry.then(|| view! { <th scope="col" class="py-2"><span class="sr-only">"Send again"</span></th> })}
                     </tr>
                 </thead>
@@ -218,9 +218,9 @@ fn Deliveries(rows: Vec<DeliveryView>, caption: &'static str, retry: bool) -> im
 fn Delivery(d: DeliveryView, retry: bool) -> impl IntoView {
     let (label, class) = match d.state {
         DeliveryState::Delivered => ("Delivered", "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200"),
-        DeliveryState::Pending if d.attempts == 0 => ("Sending", "bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-200"),
+        DeliveryState::Pending if d.attempts == 0 => ("Sending", "bg-indigo-100 text-indigo-800 dark:bg-indigo-900 dark:text-sky-200"),
         DeliveryState::Pending => ("Retrying", "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200"),
-        DeliveryState::Dead => ("Dead", "bg-rose-100 text-rose-800 dark:bg-rose-900 dark:text-rose-200"),
+        DeliveryState::Dead => ("Dead", "bg-rose-50 text-rose-800 dark:bg-rose-950 dark:text-rose-200"),
     };
     let when = match (&d.delivered_at, &d.next_attempt_at) {
         (Some(at), _) => format!(" · delivered {}", short_time(at)),
@@ -230,15 +230,15 @@ fn Delivery(d: DeliveryView, retry: bool) -> impl IntoView {
     let event_id = d.event_id.clone();
     view! {
         <tr data-testid="delivery" data-state=d.state.as_str() data-event-id=event_id>
-            <td class="whitespace-nowrap py-2 pr-3 tabular-nums text-slate-500 dark:text-slate-400">{short_time(&d.created_at)}</td>
-            <td class="py-2 pr-3">
+            <td class="whitespace-nowrap py-2 px-2 tabular-nums text-slate-500 dark:text-slate-400">{short_time(&d.created_at)}</td>
+            <td class="py-2 px-2">
                 <span class="font-medium">{d.event_type}</span>
                 <span class="block font-mono text-xs text-slate-500 dark:text-slate-400">{d.event_id}</span>
             </td>
-            <td class="max-w-[14rem] truncate py-2 pr-3 font-mono text-xs" title=d.url.clone()>{d.url.clone()}</td>
-            <td class="py-2 pr-3"><span class=format!("rounded-full px-2 py-0.5 text-xs font-semibold {class}")>{label}</span></td>
-            <td class="py-2 pr-3 text-right tabular-nums">{d.attempts}</td>
-            <td class="py-2 pr-3 text-xs">{d.last_result.unwrap_or_else(|| "—".into())}{when}</td>
+            <td class="break-all py-2 px-2 font-mono text-xs" title=d.url.clone()>{d.url.clone()}</td>
+            <td class="py-2 px-2"><span class=format!("rounded-full px-2 py-0.5 text-xs font-semibold {class}")>{label}</span></td>
+            <td class="py-2 px-2 text-right tabular-nums">{d.attempts}</td>
+            <td class="py-2 px-2 text-xs">{d.last_result.unwrap_or_else(|| "—".into())}{when}</td>
             {retry.then(|| view! {
                 <td class="py-2">
                     <form method="post" action=RetryWebhookDeliveries::url()>
@@ -257,11 +257,9 @@ fn Verify() -> impl IntoView {
     view! {
         <section class=SECTION aria-labelledby="verify-heading">
             <h2 id="verify-heading" class="text-lg font-semibold">"Checking a request"</h2>
-            <ol class="mt-2 list-decimal space-y-1 pl-5 text-sm text-slate-600 dark:text-slate-300">
-                <li>"Take the X-Shop-Timestamp header, a dot, and the raw body."</li>
-                <li>"Compute HMAC-SHA256 of that with the webhook's signing secret, in hex."</li>
-                <li>"Compare it, in constant time, with X-Shop-Signature after sha256=; refuse a timestamp more than five minutes old."</li>
-            </ol>
+            <p class="mt-2 text-sm text-slate-600 dark:text-slate-300">
+                "Compute HMAC-SHA256, under the webhook's signing secret, of the X-Shop-Timestamp header, a dot and the raw body; compare its hex, in constant time, with X-Shop-Signature after sha256=. Refuse a timestamp more than five minutes old."
+            </p>
             <p class="mt-3 text-sm text-slate-500 dark:text-slate-400">
                 "X-Shop-Delivery names the delivery and X-Shop-Event-Id the event: a receiver that sees one twice (a retry after a lost answer) can ignore it. Events of one order carry its version: apply the highest."
             </p>

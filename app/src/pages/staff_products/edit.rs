@@ -249,7 +249,7 @@ fn PictureForm(id: String, form: FormState) -> impl IntoView {
                     accept="image/png,image/jpeg,image/webp"
                     aria-invalid=move || error.get().is_some().then_some("true")
                     aria-describedby="field-image-error"
-                    class="block w-full text-sm file:mr-3 file:rounded-lg file:border-0 file:bg-slate-100 file:px-3 file:py-2 file:text-sm file:font-semibold hover:file:bg-slate-200 dark:file:bg-slate-800"
+                    class="block w-full text-sm"
                 />
                 <p id="field-image-error" data-testid="error-image" class="text-sm text-rose-600 dark:text-rose-400">{move || error.get().unwrap_or_default()}</p>
                 <button type="submit" class=PRIMARY>"Upload picture"</button>
