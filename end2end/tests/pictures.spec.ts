@@ -47,7 +47,7 @@ test('staff upload a picture; the product page offers it, WebP in Chromium', asy
   test.setTimeout(60_000);
   await signIn(page, STAFF.email, STAFF.password);
   const created = await page.request.post('/api/create_product', {
-    form: { name: `Prism lamp ${Date.now()}`, description: 'A lamp that splits light.', category: 'Home', price: '49.00', stock: '3' },
+    form: { name: `Prism lamp ${Date.now()}`, description: 'A lamp that splits light.', category: 'Home', price: '49.00', stock: '40' },
   });
   expect(created.status(), await created.text()).toBe(200);
   const id = (await created.json()).product.id as string;
