@@ -16,7 +16,7 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
 
 use crate::entities::{notification, order_item, product, restock_watch, user};
-pub use crate::positions::Applied;
+use crate::positions::Applied;
 use crate::{new_id, now_ms, rfc3339, Shop, ShopError};
 use domain::notification::{back_in_stock, for_order, may_restock, order_may_restock, Draft, NotificationEvent, NotificationKind, NotificationView};
 use domain::LogEvent;
@@ -106,11 +106,6 @@ pub async fn unwatch(shop: &Shop, user_id: &str, product_id: &str) -> Result<(),
 
 pub async fn is_watching(shop: &Shop, user_id: &str, product_id: &str) -> Result<bool, ShopError> {
     Ok(restock_watch::Entity::find_by_id((user_id.to_owned(), product_id.to_owned())).one(&shop.db).await?.is_some())
-}
-
-/// Where the service reads `partition` from (`positions::load`).
-pub async fn position(shop: &Shop, partition: i32, start: i64) -> Result<i64, ShopError> {
-    crate::positions::load(shop, CONSUMER, partition, start).await
 }
 
 /// Whether a record may make a notification: only these need the database. Placing an order,

@@ -32,8 +32,9 @@ pub async fn register(shop: &Shop, session: &Session, url: &str, events: &str, d
     }
     let mut key = [0u8; 32];
     rand::rng().fill_bytes(&mut key);
+    let id = new_id();
     let row = webhook::ActiveModel {
-        id: Set(new_id()),
+        id: Set(id.clone()),
         url: Set(url),
         secret: Set(format!("whsec_{}", hex::encode(key))),
         events: Set(filter.to_text()),
@@ -42,7 +43,6 @@ pub async fn register(shop: &Shop, session: &Session, url: &str, events: &str, d
         created_by: Set(session.user_id.clone()),
         created_at: Set(now_ms()),
     };
-    let id = row.id.clone().unwrap();
     {
         let _gate = shop.gate.enter().await;
         webhook::Entity::insert(row).exec_without_returning(&shop.db).await?;

@@ -1,8 +1,11 @@
 //! Sample data for tests and the benchmark (the `fixtures` feature; never in the shop's own
-//! builds' logic): the shipping details a shopper types on the checkout form, and a restock.
+//! builds' logic): the shipping details a shopper types on the checkout form, an order event,
+//! and a restock.
 
 use crate::catalog::StockReason;
 use crate::catalog_event::{ProductChange, ProductEvent};
+use crate::event::{EventType, OrderEvent, EVENT_SCHEMA_VERSION};
+use crate::lifecycle::OrderStatus;
 use crate::validation::Shipping;
 
 /// Valid shipping details, field by field, as the checkout form posts them.
@@ -27,6 +30,28 @@ pub fn shipping() -> Shipping {
         city: field("city"),
         state: field("state"),
         zip: field("zip"),
+    }
+}
+
+/// An event of `order_id` (owned by `user_id`) with the optional fields empty; tests set what
+/// they look at with struct update syntax.
+pub fn order_event(kind: EventType, order_id: &str, user_id: &str, status: OrderStatus, order_version: i64) -> OrderEvent {
+    OrderEvent {
+        v: EVENT_SCHEMA_VERSION,
+        event_id: "01JEV".into(),
+        kind,
+        order_id: order_id.into(),
+        user_id: user_id.into(),
+        status,
+        order_version,
+        total_cents: 100,
+        occurred_at: "2026-11-25T00:00:00Z".into(),
+        placed_at_ms: None,
+        previous_status: None,
+        actor: None,
+        actor_id: None,
+        reason: None,
+        note: None,
     }
 }
 

@@ -144,21 +144,9 @@ mod tests {
 
     fn change(status: OrderStatus) -> OrderEvent {
         OrderEvent {
-            v: 1,
-            event_id: "01JEV".into(),
-            kind: EventType::OrderStatusChanged,
-            order_id: "01JABCDEFGHJKMNPQRSTVWXYZ0".into(),
-            user_id: "01JUSER".into(),
-            status,
-            order_version: 2,
             total_cents: 1_999,
             occurred_at: "2026-12-06T20:00:00Z".into(),
-            placed_at_ms: None,
-            previous_status: None,
-            actor: None,
-            actor_id: None,
-            reason: None,
-            note: None,
+            ..crate::fixtures::order_event(EventType::OrderStatusChanged, "01JABCDEFGHJKMNPQRSTVWXYZ0", "01JUSER", status, 2)
         }
     }
 

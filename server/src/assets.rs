@@ -84,6 +84,12 @@ pub async fn serve(State(state): State<AppState>, UrlPath((hash, path)): UrlPath
     let Ok(uri) = format!("/{path}").parse::<Uri>() else { return StatusCode::NOT_FOUND.into_response() };
     *req.uri_mut() = uri;
     let files = ServeDir::new(state.leptos_options.site_root.as_ref()).precompressed_br().precompressed_gzip();
+    serve_immutable(files, req).await
+}
+
+/// `req` answered from `files`, cacheable for a year when found: for URLs that never change
+/// meaning (the site's content-addressed files, uploaded pictures).
+pub async fn serve_immutable(files: ServeDir, req: Request) -> Response {
     let mut response = match files.oneshot(req).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},

@@ -6,12 +6,10 @@
 //! Files are served only under names a picture can have (`domain::picture::is_media_name`), from
 //! the media directory alone, with a year's immutable cache: a name never changes meaning.
 
-use axum::body::Body;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
 use crate::startup::AppState;
@@ -28,14 +26,7 @@ pub async fn serve(State(state): State<AppState>, UrlPath(name): UrlPath<String>
     }
     let Ok(uri) = format!("/{name}").parse() else { return StatusCode::NOT_FOUND.into_response() };
     *req.uri_mut() = uri;
-    let mut response = match ServeDir::new(state.shop.media_dir()).oneshot(req).await {
-        Ok(response) => response.map(Body::new),
-        Err(never) => match never {},
-    };
-    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
-    }
-    response
+    crate::assets::serve_immutable(ServeDir::new(state.shop.media_dir()), req).await
 }
 
 /// A new picture for a product. Success and failure both go back to the product's page: with

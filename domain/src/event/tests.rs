@@ -2,21 +2,11 @@ use super::*;
 
 fn sample() -> OrderEvent {
     OrderEvent {
-        v: 1,
         event_id: "01JEVENT".into(),
-        kind: EventType::OrderCreated,
-        order_id: "01JORDER".into(),
-        user_id: "01JUSER".into(),
-        status: OrderStatus::Pending,
-        order_version: 1,
         total_cents: 82_498,
         occurred_at: "2026-11-25T14:00:00Z".into(),
         placed_at_ms: Some(1_764_079_200_000),
-        previous_status: None,
-        actor: None,
-        actor_id: None,
-        reason: None,
-        note: None,
+        ..crate::fixtures::order_event(EventType::OrderCreated, "01JORDER", "01JUSER", OrderStatus::Pending, 1)
     }
 }
 

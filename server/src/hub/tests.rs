@@ -2,23 +2,7 @@ use super::*;
 use domain::{EventType, OrderStatus};
 
 fn event(user: &str, version: i64) -> OrderEvent {
-    OrderEvent {
-        v: 1,
-        event_id: format!("e{version}"),
-        kind: EventType::OrderCreated,
-        order_id: "o1".into(),
-        user_id: user.into(),
-        status: OrderStatus::Pending,
-        order_version: version,
-        total_cents: 100,
-        occurred_at: "2026-11-25T00:00:00Z".into(),
-        placed_at_ms: None,
-        previous_status: None,
-        actor: None,
-        actor_id: None,
-        reason: None,
-        note: None,
-    }
+    OrderEvent { event_id: format!("e{version}"), ..domain::fixtures::order_event(EventType::OrderCreated, "o1", user, OrderStatus::Pending, version) }
 }
 
 #[test]
