@@ -155,9 +155,10 @@ _shop_step_npm_end2end() { _shop_npm "$SHOP_ROOT/end2end"; }
 
 _shop_step_rust_debs() { _shop_apt_install "${SHOP_FALLBACK_DEBS[@]}"; }
 # For the tests: the browser of the end-to-end tests (Playwright cannot download its own here),
-# and the TLS proxy and certificate tool of the Kafka TLS/SASL test.
-SHOP_TEST_DEBS=(chromium socat openssl)
-_shop_test_debs_missing() { [[ ! -x /usr/bin/chromium || ! -x /usr/bin/socat || ! -x /usr/bin/openssl ]]; }
+# the TLS proxy and certificate tool of the Kafka TLS/SASL test, and the load balancer of the
+# cluster tests and scripts/cluster.sh.
+SHOP_TEST_DEBS=(chromium socat openssl haproxy)
+_shop_test_debs_missing() { [[ ! -x /usr/bin/chromium || ! -x /usr/bin/socat || ! -x /usr/bin/openssl || ! -x /usr/sbin/haproxy ]]; }
 _shop_step_test_debs() { _shop_apt_install "${SHOP_TEST_DEBS[@]}"; }
 
 # The site builder (site/, built in the `tool` profile) and what it writes to target/site: the
@@ -218,7 +219,7 @@ shop_setup() {
         steps_add npm_root "npm: Tailwind CSS, wasm-opt and esbuild" 10 "" _shop_step_npm_root
     if [[ $what != run ]]; then
         if _shop_test_debs_missing; then
-            steps_add test_debs "Chromium, socat and openssl for the tests (apt)" 60 "$cargo_after" _shop_step_test_debs
+            steps_add test_debs "Chromium, socat, openssl and HAProxy for the tests (apt)" 60 "$cargo_after" _shop_step_test_debs
         fi
         _shop_npm_fresh "$SHOP_ROOT/end2end" ||
             steps_add npm_end2end "npm: Playwright" 15 "" _shop_step_npm_end2end

@@ -89,6 +89,7 @@ pub fn status_of(e: &backend::ShopError) -> http::StatusCode {
         E::NotFound => S::NOT_FOUND,
         E::Conflict(_) | E::Duplicate(_) => S::CONFLICT,
         E::RateLimited(_) => S::TOO_MANY_REQUESTS,
+        E::Unavailable => S::SERVICE_UNAVAILABLE,
         E::Internal(_) => S::INTERNAL_SERVER_ERROR,
     }
 }
@@ -115,6 +116,7 @@ impl From<backend::ShopError> for AppError {
                 tracing::warn!(error = %m, "unexpected duplicate in a server function");
                 AppError::Conflict("That was already done.".into())
             }
+            S::Unavailable => AppError::Unavailable(S::Unavailable.to_string()),
             S::Internal(m) => {
                 tracing::error!(error = %m, "internal error in a server function");
                 AppError::Internal(String::new())

@@ -25,6 +25,10 @@ pub enum ShopError {
     /// each driver's error code; the caller says what it means to the user.
     #[error("duplicate: {0}")]
     Duplicate(String),
+    /// The database cannot be reached (down, restarting): nothing was written, and the same
+    /// request (with the same idempotency key, for a checkout) may be sent again.
+    #[error("The shop cannot reach its database right now, and nothing was saved. Please try again in a moment.")]
+    Unavailable,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -40,8 +44,30 @@ impl From<sea_orm::DbErr> for ShopError {
         if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
             return ShopError::Duplicate(e.to_string());
         }
+        if is_unreachable(&e) {
+            tracing::warn!(error = %e, "database unreachable");
+            return ShopError::Unavailable;
+        }
         tracing::error!(error = %e, "database error");
         ShopError::Internal(e.to_string())
+    }
+}
+
+/// Whether an error says the database could not be reached, rather than that it refused the
+/// statement: no connection to be had, a connection that broke, or PostgreSQL shutting down or
+/// starting up (SQLSTATE class 08, and 57P01–57P03).
+fn is_unreachable(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as E;
+    use sea_orm::{DbErr, RuntimeErr};
+    let inner = match e {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(s)) | DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
+        _ => return false,
+    };
+    match inner {
+        E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Tls(_) => true,
+        E::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")),
+        _ => false,
     }
 }
 

@@ -166,27 +166,12 @@ pub fn order_id_of_created(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use domain::event::{EventType, OrderEvent};
+    use domain::event::EventType;
+    use domain::lifecycle::OrderStatus;
     use domain::ServerMessage;
 
     fn frame(kind: EventType) -> String {
-        let event = OrderEvent {
-            v: 1,
-            event_id: "01JEVENT".into(),
-            kind,
-            order_id: "01JORDER42".into(),
-            user_id: "01JUSER".into(),
-            status: domain::lifecycle::OrderStatus::Pending,
-            order_version: 1,
-            total_cents: 1299,
-            occurred_at: "2026-11-28T12:00:00Z".into(),
-            placed_at_ms: None,
-            previous_status: None,
-            actor: None,
-            actor_id: None,
-            reason: None,
-            note: None,
-        };
+        let event = domain::fixtures::order_event(kind, "01JORDER42", "01JUSER", OrderStatus::Pending, 1);
         ServerMessage::Event { event }.to_json()
     }
 

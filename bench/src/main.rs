@@ -29,6 +29,7 @@ struct Scale {
     p1_seconds: u64,
     p2_levels: Vec<usize>,
     p2_seconds: u64,
+    p7_levels: Vec<usize>,
     p3_levels: Vec<usize>,
     p4_sockets: usize,
     p4_events: usize,
@@ -47,6 +48,7 @@ impl Scale {
             p1_seconds: 10,
             p2_levels: vec![1, 4, 16, 64],
             p2_seconds: 5,
+            p7_levels: vec![16, 64],
             p3_levels: vec![1000, 5000, 20_000],
             p4_sockets: 10_000,
             p4_events: 20,
@@ -64,6 +66,7 @@ impl Scale {
             p1_seconds: 3,
             p2_levels: vec![1, 16],
             p2_seconds: 2,
+            p7_levels: vec![16],
             p3_levels: vec![1000],
             p4_sockets: 1000,
             p4_events: 5,
@@ -85,7 +88,7 @@ struct Row {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: bench [--quick] [--only P1,P1-SSE,P2,…,P10] [--server PATH] [--site DIR]\n\
+        "usage: bench [--quick] [--only P1,P1-SSE,P2,…,P7,P10] [--server PATH] [--site DIR]\n\
          \x20 --server  release server binary (default: `server` next to this binary)\n\
          \x20 --site    site root with pkg/, as the site builder writes it (default: target/site)"
     );
@@ -143,11 +146,11 @@ async fn main() {
     }
     use figures::Channel::{Sse, WebSocket};
     if wants("P1") {
-        rows.push(figures::p1::latency(&http, &srv, addr, &scale, WebSocket).await);
+        rows.push(figures::p1::latency(&http, &srv.base, addr, &scale, WebSocket, false).await);
         drain_outbox(&srv).await;
     }
     if wants("P1-SSE") {
-        rows.push(figures::p1::latency(&http, &srv, addr, &scale, Sse).await);
+        rows.push(figures::p1::latency(&http, &srv.base, addr, &scale, Sse, false).await);
         drain_outbox(&srv).await;
     }
     if wants("P4") {
@@ -183,6 +186,9 @@ async fn main() {
         srv.stop().await;
     }
 
+    if wants("P7") {
+        rows.extend(figures::p7::cluster(&http, &paths, &scale).await);
+    }
     if wants("P10") {
         let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default();
         server::prepare_db(&data_dir, &figures::p10::seed(scale.p10_orders, now_ms)).await.unwrap_or_else(|e| fail(&e));

@@ -39,6 +39,26 @@ pub async fn prepare_db(data_dir: &Path, prep: &[String]) -> Result<(), String> 
     db.close().await.map_err(|e| e.to_string())
 }
 
+/// What every benchmarked server process is configured with, one alone or a cluster's instance.
+pub fn server_env() -> Vec<(String, String)> {
+    [
+        ("APP_ENV", "production"),
+        ("BCRYPT_COST", "4"),
+        // The benchmark holds as many sockets as the open-file limit allows, thousands of them
+        // for one staff account: the caps that protect a public shop stay out of its way.
+        ("MAX_CONNECTIONS", "1000000"),
+        ("MAX_CONNECTIONS_PER_IP", "1000000"),
+        ("WS_PER_USER", "1000000"),
+        ("METRICS_TOKEN", METRICS_TOKEN),
+        ("ADMIN_EMAIL", STAFF_EMAIL),
+        ("ADMIN_PASSWORD", STAFF_PASSWORD),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .chain([("RUST_LOG".to_owned(), std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()))])
+    .collect()
+}
+
 impl Server {
     pub async fn start(paths: &Paths) -> Result<Server, String> {
         let port = testkit::free_port();
@@ -50,17 +70,7 @@ impl Server {
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_SITE_ROOT", &paths.site_root)
             .env("EMBEDDED_BROKER_ADDR", format!("127.0.0.1:{broker_port}"))
-            .env("APP_ENV", "production")
-            .env("BCRYPT_COST", "4")
-            // The benchmark holds as many sockets as the open-file limit allows, thousands of them
-            // for one staff account: the caps that protect a public shop stay out of its way.
-            .env("MAX_CONNECTIONS", "1000000")
-            .env("MAX_CONNECTIONS_PER_IP", "1000000")
-            .env("WS_PER_USER", "1000000")
-            .env("METRICS_TOKEN", METRICS_TOKEN)
-            .env("ADMIN_EMAIL", STAFF_EMAIL)
-            .env("ADMIN_PASSWORD", STAFF_PASSWORD)
-            .env("RUST_LOG", std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()))
+            .envs(server_env())
             .env_remove("KAFKA_BROKERS")
             .env_remove("LEPTOS_RELOAD_PORT")
             .stdin(Stdio::null())

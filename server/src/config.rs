@@ -208,6 +208,7 @@ impl Config {
                 max_connections: parse(env, "MAX_CONNECTIONS", default_max_connections(), 1..=10_000_000, "a whole number")?,
                 per_ip: parse(env, "MAX_CONNECTIONS_PER_IP", 256, 1..=10_000_000, "a whole number")?,
                 header_timeout: std::time::Duration::from_millis(parse(env, "HEADER_TIMEOUT_MS", 10_000, 100..=600_000, "a number of milliseconds")?),
+                trusted_proxies: trusted_proxies(env)?,
             },
             ws_per_user: parse(env, "WS_PER_USER", 16, 1..=10_000_000, "a whole number")?,
             metrics_token: match get(env, "METRICS_TOKEN") {
@@ -253,6 +254,16 @@ fn default_fetch_wait_ms(broker: &Broker) -> i32 {
 
 /// Below the open-file limit the server will raise itself to (`startup::raise_fd_limit`), with
 /// room for the database, the broker connections and the files it serves.
+/// `TRUSTED_PROXIES`: the load balancers' addresses, comma-separated.
+fn trusted_proxies(env: Env) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    let Some(list) = get(env, "TRUSTED_PROXIES") else { return Ok(Vec::new()) };
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().map_err(|_| err("TRUSTED_PROXIES", format!("\"{s}\" is not an IP address (the balancers' addresses, comma-separated)"))))
+        .collect()
+}
+
 fn default_max_connections() -> usize {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: a plain libc call on a stack value.

@@ -28,6 +28,7 @@ pub mod listener;
 pub mod media;
 pub mod metrics;
 pub mod notifier;
+pub mod proxy_protocol;
 pub mod nudge;
 pub mod recent;
 pub mod relay;

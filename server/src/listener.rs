@@ -34,11 +34,14 @@ use tower::ServiceExt;
 
 use crate::metrics::Metrics;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     pub max_connections: usize,
     pub per_ip: usize,
     pub header_timeout: Duration,
+    /// Load balancers whose connections may say whose they are with a PROXY header
+    /// (`proxy_protocol.rs`); the caps then count the client's address, not theirs.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// One accepted connection's place under the caps; freed when the last holder drops it.
@@ -201,16 +204,27 @@ pub async fn serve(listener: TcpListener, router: Router, registry: Arc<Registry
             },
             _ = shutdown.changed() => break,
         };
-        let Some(slot) = registry.admit(peer.ip()) else {
-            metrics.connections_refused.fetch_add(1, Ordering::Relaxed);
-            drop(stream);
-            continue;
-        };
         let _ = stream.set_nodelay(true);
         let (router, registry2, builder, mut shutdown) = (router.clone(), registry.clone(), builder.clone(), shutdown.clone());
-        let open = open.clone();
+        let (open, metrics) = (open.clone(), metrics.clone());
         tokio::spawn(async move {
             let _open = open;
+            let mut stream = stream;
+            let peer = if registry2.limits.trusted_proxies.contains(&peer.ip()) {
+                match crate::proxy_protocol::client_addr(&mut stream, peer, registry2.limits.header_timeout).await {
+                    Ok(client) => client,
+                    Err(e) => {
+                        tracing::info!(%peer, error = %e, "connection from a trusted proxy closed");
+                        return;
+                    }
+                }
+            } else {
+                peer
+            };
+            let Some(slot) = registry2.admit(peer.ip()) else {
+                metrics.connections_refused.fetch_add(1, Ordering::Relaxed);
+                return;
+            };
             let request_slot = slot.clone();
             let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(peer));

@@ -256,7 +256,7 @@ pub async fn spawn(config: Config) -> Result<RunningApp, String> {
         event_log,
     };
     let router = router(state, config.production);
-    let registry = crate::listener::Registry::new(config.limits);
+    let registry = crate::listener::Registry::new(config.limits.clone());
     let server = tokio::spawn(crate::listener::serve(listener, router, registry, metrics.clone(), shutdown_rx.clone()));
     tracing::info!(%addr, brokers = ?brokers, topic = %config.topic, "shop listening on http://{addr}");
     Ok(RunningApp { addr, shop, hub, metrics, broker, brokers, shutdown_tx, server: Some(server), tasks })

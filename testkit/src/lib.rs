@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, Database};
 
+pub mod cluster;
 mod shopper;
 mod stream;
 

@@ -88,6 +88,23 @@ impl Shopper {
         assert_eq!(hello["kind"], "hello");
         s
     }
+
+    /// A socket that may meet a dead server (a reconnect, as the browser makes one): None when
+    /// the upgrade failed or the greeting did not come.
+    pub async fn try_socket(&self) -> Option<Socket> {
+        let mut req = (self.base.replace("http://", "ws://") + "/ws").into_client_request().ok()?;
+        if let Some(c) = self.cookie_header() {
+            req.headers_mut().insert("cookie", c.parse().ok()?);
+        }
+        let (mut ws, _) = tokio_tungstenite::connect_async(req).await.ok()?;
+        loop {
+            match tokio::time::timeout(Duration::from_secs(2), ws.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) if t.as_str().contains("\"hello\"") => return Some(Socket { ws }),
+                Ok(Some(Ok(Message::Text(_) | Message::Ping(_) | Message::Pong(_)))) => {}
+                _ => return None,
+            }
+        }
+    }
 }
 
 /// Tries a `/ws` upgrade with this `Cookie` header: the HTTP status it was refused with, or

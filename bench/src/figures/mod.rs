@@ -34,4 +34,5 @@ pub mod p3;
 pub mod p4;
 pub mod p5;
 pub mod p6;
+pub mod p7;
 pub mod p9;

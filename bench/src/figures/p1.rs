@@ -9,17 +9,20 @@ use tokio::task::JoinSet;
 
 use super::Channel;
 use crate::client;
-use crate::server::Server;
 use crate::stats::Samples;
 use crate::{Row, Scale};
 
-pub async fn latency(http: &reqwest::Client, srv: &Server, addr: SocketAddr, scale: &Scale, channel: Channel) -> Row {
-    let (figure, conns) = match channel {
-        Channel::WebSocket => ("P1 checkout → event frame at the shopper's socket, p50/p95/p99", "sockets"),
-        Channel::Sse => ("P1 (SSE) checkout → event at the shopper's `/events` stream, p50/p95/p99", "streams"),
+/// Checkouts go to `base`, the live connections to `addr`: the same server, or (P7's variant)
+/// two instances of a cluster, `across` set.
+pub async fn latency(http: &reqwest::Client, base: &str, addr: SocketAddr, scale: &Scale, channel: Channel, across: bool) -> Row {
+    let (figure, conns) = match (channel, across) {
+        (Channel::WebSocket, false) => ("P1 checkout → event frame at the shopper's socket, p50/p95/p99", "sockets"),
+        (Channel::Sse, false) => ("P1 (SSE) checkout → event at the shopper's `/events` stream, p50/p95/p99", "streams"),
+        (Channel::WebSocket, true) => ("P1 across instances: checkout on instance 2 → event frame at a socket on instance 1 (PostgreSQL, 2 brokers)", "sockets"),
+        (Channel::Sse, true) => ("P1 (SSE) across instances", "streams"),
     };
     let goal = "p99 ≤ 30 ms";
-    let users = match client::register_many(http, &srv.base, "p1", scale.p1_sockets).await {
+    let users = match client::register_many(http, base, "p1", scale.p1_sockets).await {
         Ok(u) => u,
         Err(e) => return Row { figure, goal, measured: format!("failed: {e}"), met: Some(false) },
     };
@@ -37,7 +40,7 @@ pub async fn latency(http: &reqwest::Client, srv: &Server, addr: SocketAddr, sca
     let started = Instant::now();
     for i in 0..total {
         tick.tick().await;
-        let (http, base, user, sent) = (http.clone(), srv.base.clone(), users[(i as usize * 7919) % users.len()].clone(), sent.clone());
+        let (http, base, user, sent) = (http.clone(), base.to_owned(), users[(i as usize * 7919) % users.len()].clone(), sent.clone());
         checkouts.spawn(async move {
             let t = Instant::now();
             match client::checkout(&http, &base, &user, "canvas-notebook").await {

@@ -99,23 +99,9 @@ async fn a_client_that_stops_reading_is_told_to_resync_and_slows_nobody() {
         assert!(flood < 20_000, "the stalled socket never overflowed");
         for _ in 0..100 {
             flood += 1;
-            app.app.hub.publish(&domain::OrderEvent {
-                v: 1,
-                event_id: format!("{flood}-{big}"),
-                kind: domain::EventType::OrderStatusChanged,
-                order_id: format!("flood-{flood}"),
-                user_id: "nobody".into(),
-                status: domain::OrderStatus::Processing,
-                order_version: 2,
-                total_cents: 1,
-                occurred_at: "2026-11-28T00:00:00Z".into(),
-                placed_at_ms: None,
-                previous_status: None,
-                actor: None,
-                actor_id: None,
-                reason: None,
-                note: None,
-            });
+            let mut event = domain::fixtures::order_event(domain::EventType::OrderStatusChanged, &format!("flood-{flood}"), "nobody", domain::OrderStatus::Processing, 2);
+            event.event_id = format!("{flood}-{big}");
+            app.app.hub.publish(&event);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

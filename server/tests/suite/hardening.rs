@@ -208,3 +208,56 @@ async fn in_production_cookies_are_host_only_and_secure_and_transport_security_i
     assert!(!page.headers().contains_key("strict-transport-security"));
     dev.app.shutdown().await;
 }
+
+/// A registration sent on a raw connection that starts with a PROXY v1 header claiming the
+/// client is 203.0.113.7: the status line and the session cookie, if one was set.
+async fn register_behind_proxy_header(base: &str, email: &str) -> (String, Option<String>) {
+    let addr: SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let body = format!("name=Proxied&email={}&password=correct-horse-battery", email.replace('@', "%40"));
+    let request = format!(
+        "PROXY TCP4 203.0.113.7 {ip} 40000 {port}\r\nPOST /api/register HTTP/1.1\r\nHost: {addr}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len(),
+        ip = addr.ip(),
+        port = addr.port()
+    );
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.lines().next().unwrap_or_default().to_owned();
+    let cookie = answer
+        .lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .find(|c| c.starts_with("session=") || c.starts_with("__Host-session="))
+        .map(|c| c.split(';').next().unwrap().to_owned());
+    (status, cookie)
+}
+
+/// Behind a load balancer every connection comes from the balancer; the balancer says whose it
+/// is in a PROXY header, and the shop takes the shopper's address from it (the per-address caps
+/// and the sign-in throttle count shoppers, not the balancer) — but only from `TRUSTED_PROXIES`:
+/// from anyone else the header is not HTTP and is refused, so no visitor can claim an address.
+#[tokio::test]
+async fn a_proxy_header_names_the_client_only_from_a_trusted_balancer() {
+    let broker = start_broker().await;
+    let trusting = TestApp::spawn_with(Db::Sqlite, &broker, &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let (status, cookie) = register_behind_proxy_header(&trusting.base, "proxied@example.com").await;
+    assert!(status.contains(" 200 "), "registration behind the balancer: {status}");
+    let cookie = cookie.expect("a session cookie");
+    let account = reqwest::Client::new().post(format!("{}/api/my_account", trusting.base)).header("cookie", &cookie).send().await.unwrap();
+    let account: serde_json::Value = account.json().await.unwrap();
+    assert_eq!(account["sessions"][0]["ip"], "203.0.113.7", "the session records the shopper's address, not the balancer's: {account}");
+    // Plain requests from the trusted address (a health check) are served as before.
+    assert_eq!(reqwest::get(format!("{}/healthz", trusting.base)).await.unwrap().status(), 200);
+
+    let untrusting = TestApp::spawn(Db::Sqlite, &broker).await;
+    let users = untrusting.count("users").await;
+    let (status, cookie) = register_behind_proxy_header(&untrusting.base, "claimer@example.com").await;
+    assert!(status.contains(" 400 "), "a PROXY header from an untrusted address is refused: {status:?}");
+    assert!(cookie.is_none());
+    assert_eq!(untrusting.count("users").await, users, "nothing was registered");
+    trusting.app.shutdown().await;
+    untrusting.app.shutdown().await;
+}

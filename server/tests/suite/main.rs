@@ -5,6 +5,7 @@
 mod accounts;
 mod assets;
 mod catalog;
+mod cluster;
 mod common;
 mod events;
 mod faults;
