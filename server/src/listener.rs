@@ -265,7 +265,7 @@ mod tests {
     use super::*;
 
     fn limits(max: usize, per_ip: usize) -> Limits {
-        Limits { max_connections: max, per_ip, header_timeout: Duration::from_secs(1) }
+        Limits { max_connections: max, per_ip, header_timeout: Duration::from_secs(1), trusted_proxies: Vec::new() }
     }
 
     fn ip(last: u8) -> IpAddr {

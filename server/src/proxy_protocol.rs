@@ -104,7 +104,10 @@ pub async fn client_addr(stream: &mut TcpStream, peer: SocketAddr, wait: Duratio
     let deadline = tokio::time::Instant::now() + wait;
     let mut buf = [0u8; MAX_HEADER + 1024];
     loop {
-        let n = tokio::time::timeout_at(deadline, stream.peek(&mut buf)).await.map_err(|_| "no PROXY header or request in time".to_owned())?.map_err(|e| e.to_string())?;
+        let n = tokio::time::timeout_at(deadline, stream.peek(&mut buf))
+            .await
+            .map_err(|_| "no PROXY header or request in time".to_owned())?
+            .map_err(|e| e.to_string())?;
         if n == 0 {
             return Err("closed before a request".into());
         }

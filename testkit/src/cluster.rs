@@ -91,7 +91,11 @@ impl Cluster {
     pub async fn start(spec: Spec) -> Result<Cluster, String> {
         std::fs::create_dir_all(spec.dir.join("logs")).map_err(|e| format!("cannot create {}: {e}", spec.dir.display()))?;
         let spec = Spec { dir: std::fs::canonicalize(&spec.dir).map_err(|e| e.to_string())?, ..spec };
-        for (bin, what) in [(&spec.tansu_bin, "TANSU_BIN (scripts/lib.sh installs Tansu)"), (&spec.haproxy_bin, "HAPROXY_BIN (Debian's haproxy package)"), (&spec.server_bin, "the server binary")] {
+        for (bin, what) in [
+            (&spec.tansu_bin, "TANSU_BIN (scripts/lib.sh installs Tansu)"),
+            (&spec.haproxy_bin, "HAPROXY_BIN (Debian's haproxy package)"),
+            (&spec.server_bin, "the server binary"),
+        ] {
             if which(bin).is_none() {
                 return Err(format!("{} not found: set {what}", bin.display()));
             }

@@ -18,7 +18,9 @@ pub async fn latency(http: &reqwest::Client, base: &str, addr: SocketAddr, scale
     let (figure, conns) = match (channel, across) {
         (Channel::WebSocket, false) => ("P1 checkout → event frame at the shopper's socket, p50/p95/p99", "sockets"),
         (Channel::Sse, false) => ("P1 (SSE) checkout → event at the shopper's `/events` stream, p50/p95/p99", "streams"),
-        (Channel::WebSocket, true) => ("P1 across instances: checkout on instance 2 → event frame at a socket on instance 1 (PostgreSQL, 2 brokers)", "sockets"),
+        (Channel::WebSocket, true) => {
+            ("P1 across instances: checkout on instance 2 → event frame at a socket on instance 1 (PostgreSQL, 2 brokers)", "sockets")
+        }
         (Channel::Sse, true) => ("P1 (SSE) across instances", "streams"),
     };
     let goal = "p99 ≤ 30 ms";

@@ -99,7 +99,8 @@ async fn a_client_that_stops_reading_is_told_to_resync_and_slows_nobody() {
         assert!(flood < 20_000, "the stalled socket never overflowed");
         for _ in 0..100 {
             flood += 1;
-            let mut event = domain::fixtures::order_event(domain::EventType::OrderStatusChanged, &format!("flood-{flood}"), "nobody", domain::OrderStatus::Processing, 2);
+            let mut event =
+                domain::fixtures::order_event(domain::EventType::OrderStatusChanged, &format!("flood-{flood}"), "nobody", domain::OrderStatus::Processing, 2);
             event.event_id = format!("{flood}-{big}");
             app.app.hub.publish(&event);
         }

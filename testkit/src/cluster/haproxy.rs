@@ -12,7 +12,9 @@
 //! A Kafka client's connection through it reaches a live broker; when that broker dies, the
 //! connection drops and the client's reconnect reaches another. (Listing both brokers in
 //! `KAFKA_BROKERS` instead would not fail over: a client keeps the address of "node 111" it
-//! learnt first.)
+//! learnt first.) The first broker serves and the others are backups, taking over when it is
+//! down: here the brokers share one SQLite file, and SQLite answers a second process's write
+//! with "busy" at once, which Tansu does not wait out.
 //!
 //! The health check is `/healthz` (the process answers), not `/readyz`: while PostgreSQL is
 //! down every instance is unready, and the shoppers should then get the shop's own clear 503,
@@ -25,7 +27,9 @@
 pub fn config(port: u16, instances: &[u16], kafka_port: u16, brokers: &[u16]) -> String {
     let mut cfg = format!(
         "global
-    maxconn 50000
+    # Two descriptors a connection (shopper and instance side), under the machine's hard
+    # open-file limit (20,000 here).
+    maxconn 8000
 
 defaults
     mode http
@@ -68,7 +72,8 @@ backend brokers
 "
     ));
     for (i, p) in brokers.iter().enumerate() {
-        cfg.push_str(&format!("    server broker-{} 127.0.0.1:{p}\n", i + 1));
+        let role = if i == 0 { "" } else { " backup" };
+        cfg.push_str(&format!("    server broker-{} 127.0.0.1:{p}{role}\n", i + 1));
     }
     cfg
 }
@@ -79,7 +84,7 @@ mod tests {
     fn every_instance_and_broker_is_a_checked_server() {
         let cfg = super::config(3000, &[3001, 3002, 3003], 9092, &[9093, 9094]);
         assert!(cfg.contains("bind 127.0.0.1:9092"));
-        assert!(cfg.contains("server broker-1 127.0.0.1:9093\n") && cfg.contains("server broker-2 127.0.0.1:9094\n"), "{cfg}");
+        assert!(cfg.contains("server broker-1 127.0.0.1:9093\n") && cfg.contains("server broker-2 127.0.0.1:9094 backup\n"), "{cfg}");
         assert!(cfg.contains("bind 127.0.0.1:3000"));
         for (n, p) in [(1, 3001), (2, 3002), (3, 3003)] {
             assert!(cfg.contains(&format!("server shop-{n} 127.0.0.1:{p} send-proxy-v2\n")), "{cfg}");

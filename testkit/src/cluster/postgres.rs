@@ -31,7 +31,9 @@ impl Postgres {
     /// database if it is missing.
     pub async fn start(dir: &Path, port: u16) -> Result<Postgres, String> {
         let bin = bin_dir()?;
-        let owner = if unsafe { libc::geteuid() } == 0 { Some(postgres_user()?) } else { None };
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
+        let owner = if root { Some(postgres_user()?) } else { None };
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let data = dir.join("data");
         let log = dir.join("postgres.log");
@@ -92,10 +94,14 @@ impl Postgres {
     /// connections.
     pub async fn start_again(&mut self) -> Result<(), String> {
         let mut cmd = self.command("postgres");
-        cmd.arg("-D")
-            .arg(&self.data)
-            .args(["-p", &self.port.to_string()])
-            .args(["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"]);
+        cmd.arg("-D").arg(&self.data).args(["-p", &self.port.to_string()]).args([
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "unix_socket_directories=",
+            "-c",
+            "max_connections=300",
+        ]);
         let mut proc = Proc::spawn("postgres", cmd, &self.log)?;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
@@ -138,7 +144,9 @@ fn bin_dir() -> Result<PathBuf, String> {
         })
         .collect();
     found.sort();
-    found.pop().map(|(_, bin)| bin).ok_or_else(|| "no PostgreSQL server programs (initdb, postgres) under /usr/lib/postgresql/*/bin: install Debian's postgresql package, or set PG_BIN_DIR".into())
+    found.pop().map(|(_, bin)| bin).ok_or_else(|| {
+        "no PostgreSQL server programs (initdb, postgres) under /usr/lib/postgresql/*/bin: install Debian's postgresql package, or set PG_BIN_DIR".into()
+    })
 }
 
 /// The uid and gid of the `postgres` user, from /etc/passwd.

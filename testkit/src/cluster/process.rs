@@ -20,10 +20,7 @@ impl Proc {
     /// Starts `cmd` with stdout and stderr appended to `log`.
     pub fn spawn(name: &str, mut cmd: Command, log: &Path) -> Result<Proc, String> {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| format!("{name}: cannot open {}: {e}", log.display()))?;
-        cmd.stdin(Stdio::null())
-            .stdout(file.try_clone().map_err(|e| e.to_string())?)
-            .stderr(file)
-            .kill_on_drop(true);
+        cmd.stdin(Stdio::null()).stdout(file.try_clone().map_err(|e| e.to_string())?).stderr(file).kill_on_drop(true);
         // SAFETY: prctl is async-signal-safe; this runs in the forked child before exec.
         unsafe {
             cmd.pre_exec(|| {
