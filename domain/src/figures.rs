@@ -53,6 +53,10 @@ pub struct Figures {
     known: HashMap<String, Known>,
     /// Events that happened up to this time are already counted (a snapshot's time).
     settled_until_ms: Option<i64>,
+    /// The newest placing time counted. A viewer's clock is an estimate of the server's and may
+    /// run behind it: the figures are never read as of an earlier time, so an order just placed
+    /// is never left off the chart's right edge.
+    newest_ms: i64,
 }
 
 fn slot(status: OrderStatus) -> usize {
@@ -71,6 +75,7 @@ impl Figures {
             minutes: BTreeMap::new(),
             known: HashMap::new(),
             settled_until_ms: None,
+            newest_ms: i64::MIN,
         }
     }
 
@@ -150,7 +155,7 @@ impl Figures {
 
     /// Today's figures, as of `now_ms` (a new UTC day starts from nothing).
     pub fn today(&mut self, now_ms: i64) -> DayFigures {
-        self.roll_to(now_ms);
+        self.roll_to(now_ms.max(self.newest_ms));
         DayFigures {
             orders: self.orders,
             revenue_cents: self.revenue_cents,
@@ -162,6 +167,7 @@ impl Figures {
     /// Orders placed per clock minute over the last [`CHART_MINUTES`], the minute of `now_ms`
     /// last.
     pub fn per_minute(&mut self, now_ms: i64) -> Vec<u32> {
+        let now_ms = now_ms.max(self.newest_ms);
         self.roll_to(now_ms);
         let last = now_ms.div_euclid(MINUTE_MS);
         let first = last - CHART_MINUTES as i64 + 1;
@@ -177,6 +183,7 @@ impl Figures {
 
     /// Counts a newly placed order: in the chart, and in today's figures if placed today.
     fn place(&mut self, placed_at_ms: i64, status: OrderStatus, total_cents: i64) {
+        self.newest_ms = self.newest_ms.max(placed_at_ms);
         *self.minutes.entry(placed_at_ms.div_euclid(MINUTE_MS)).or_default() += 1;
         if placed_at_ms < self.day_start {
             return;

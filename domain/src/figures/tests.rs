@@ -170,6 +170,20 @@ fn the_chart_counts_clock_minutes_current_last() {
 }
 
 #[test]
+fn a_viewer_whose_clock_runs_behind_still_sees_the_newest_order() {
+    let as_of = MIDNIGHT + 10 * HOUR + 59_000;
+    let mut f = Figures::from_snapshot(&Figures::new(as_of).today(as_of), &[0; CHART_MINUTES], as_of);
+    // Placed two seconds later, in the next minute, on the server's clock; the browser's estimate
+    // of that clock still reads the minute before.
+    let placed = as_of + 2_000;
+    assert!(f.apply(&created("a", placed, 500)));
+    let bars = f.per_minute(as_of + 500);
+    assert_eq!(bars.iter().sum::<u32>(), 1, "the order is on the chart");
+    assert_eq!(bars[CHART_MINUTES - 1], 1, "in the newest minute");
+    assert_eq!(f.today(as_of + 500).orders, 1);
+}
+
+#[test]
 fn a_snapshot_holds_what_happened_up_to_its_time() {
     let as_of = MIDNIGHT + 10 * HOUR;
     let mut server = Figures::new(as_of);
