@@ -175,7 +175,7 @@ fn CartLineRow(product_id: String, product: Option<ProductView>, price: Signal<i
             <form method="post" action=SetCartQuantity::url() on:submit=move |ev| { ev.prevent_default(); cart.set_quantity(&id_remove, 0); }>
                 <input type="hidden" name="product_id" value=product_id.clone() />
                 <input type="hidden" name="quantity" value="0" />
-                <button type="submit" aria-label=format!("Remove {name} from cart") class="rounded-lg p-2 text-slate-400 hover:bg-slate-100 hover:text-rose-600 dark:hover:bg-slate-800">
+                <button type="submit" aria-label=format!("Remove {name} from cart") class="rounded-lg p-2 text-slate-500 hover:bg-slate-100 hover:text-rose-600 dark:hover:bg-slate-800">
                     <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M6 7h12M9 7V4h6v3m-8 0 1 13h8l1-13" /></svg>
                 </button>
             </form>

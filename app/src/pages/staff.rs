@@ -143,7 +143,7 @@ fn StaffDashboard(orders: Vec<OrderSummary>, overview: StaffOverview) -> impl In
                                 {o.low_stock.into_iter().map(|p| view! {
                                     <li class="flex justify-between rounded-lg bg-slate-50 px-3 py-2 dark:bg-slate-800">
                                         <a href=format!("/staff/products/{}", p.id) class="hover:underline">{p.name}</a>
-                                        <span class=if p.stock == 0 { "font-semibold text-rose-600" } else { "font-semibold text-amber-600" }>{format!("{} left", p.stock)}</span>
+                                        <span class=if p.stock == 0 { "font-semibold text-rose-700 dark:text-rose-400" } else { "font-semibold text-amber-700 dark:text-amber-400" }>{format!("{} left", p.stock)}</span>
                                     </li>
                                 }).collect_view()}
                             </ul>

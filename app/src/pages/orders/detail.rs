@@ -195,7 +195,7 @@ fn Entry(entry: TimelineEntry, staff: bool) -> impl IntoView {
             <p class="font-medium">{headline}<span class="font-normal text-slate-600 dark:text-slate-300">{reason}</span></p>
             {body.map(|b| view! { <p class="mt-1 whitespace-pre-line rounded-lg bg-amber-50 p-2 text-slate-700 dark:bg-amber-950 dark:text-amber-100">{b}</p> })}
             <p class="text-xs text-slate-500">{format_time(entry.at_ms)}</p>
-            {log.map(|l| view! { <p class="break-all font-mono text-[11px] text-slate-400" data-testid="log-position">{l}</p> })}
+            {log.map(|l| view! { <p class="break-all font-mono text-[11px] text-slate-500 dark:text-slate-400" data-testid="log-position">{l}</p> })}
         </li>
     }
 }
