@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use server::{Paths, Server};
 
+#[derive(Clone)]
 struct Scale {
     p1_sockets: usize,
     p1_rate: u32,
@@ -30,6 +31,9 @@ struct Scale {
     p2_levels: Vec<usize>,
     p2_seconds: u64,
     p7_levels: Vec<usize>,
+    /// P1 across instances: one instance takes every checkout, with the whole cluster on the
+    /// machine's two cores, so it runs below P1's rate (at 200/s the queue grows without bound).
+    p7_p1_rate: u32,
     p3_levels: Vec<usize>,
     p4_sockets: usize,
     p4_events: usize,
@@ -49,6 +53,7 @@ impl Scale {
             p2_levels: vec![1, 4, 16, 64],
             p2_seconds: 5,
             p7_levels: vec![16, 64],
+            p7_p1_rate: 100,
             p3_levels: vec![1000, 5000, 20_000],
             p4_sockets: 10_000,
             p4_events: 20,
@@ -67,6 +72,7 @@ impl Scale {
             p2_levels: vec![1, 16],
             p2_seconds: 2,
             p7_levels: vec![16],
+            p7_p1_rate: 50,
             p3_levels: vec![1000],
             p4_sockets: 1000,
             p4_events: 5,

@@ -76,7 +76,8 @@ pub async fn cluster(http: &reqwest::Client, paths: &Paths, scale: &Scale) -> Ve
         }
         if instances == 3 {
             let addr: SocketAddr = cluster.instance_base(0).trim_start_matches("http://").parse().expect("instance address");
-            rows.push(super::p1::latency(http, &cluster.instance_base(1), addr, scale, Channel::WebSocket, true).await);
+            let across = Scale { p1_rate: scale.p7_p1_rate, ..scale.clone() };
+            rows.push(super::p1::latency(http, &cluster.instance_base(1), addr, &across, Channel::WebSocket, true).await);
         }
         cluster.stop().await;
     }
