@@ -10,7 +10,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 shop_setup
 
-shop_build_site --release --precompress
-shop_build_server_release
+shop_build_release
 cargo build --release --package=testkit --bin=cluster
 exec "$CARGO_TARGET_DIR/release/cluster" --server "$CARGO_TARGET_DIR/release/server" --site target/site "$@"

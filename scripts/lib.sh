@@ -172,6 +172,23 @@ shop_build_site() {
 }
 shop_build_server_release() { cargo build --package=server --bin=server --release; }
 
+# The release site and the release server, built at once (their cargo builds lock different
+# directories): what the run command, the benchmark and the cluster serve.
+shop_build_release() {
+    shop_build_server_release &
+    local server_build=$!
+    # shellcheck disable=SC2064 # the pid is known now
+    trap "kill -TERM $server_build 2>/dev/null || true" EXIT
+    local site_status=0 server_status=0
+    shop_build_site --release --precompress || site_status=$?
+    wait "$server_build" || server_status=$?
+    trap - EXIT
+    if ((site_status != 0 || server_status != 0)); then
+        echo "the release build failed (site: exit $site_status, server: exit $server_status); see above" >&2
+        return 1
+    fi
+}
+
 # The first builds, started beside the installs they do not need: the same commands that
 # scripts/run.sh and scripts/test.sh run next, so that those find everything built. (Not run on a
 # warm machine: there cargo's own progress is the display.)

@@ -10,19 +10,7 @@ source scripts/lib.sh
 started=$SECONDS
 shop_setup run
 
-# The server and the site build at once (their cargo builds lock different directories).
-shop_build_server_release &
-server_build=$!
-trap 'kill -TERM "$server_build" 2>/dev/null || true' EXIT
-site_status=0
-shop_build_site --release --precompress || site_status=$?
-server_status=0
-wait "$server_build" || server_status=$?
-trap - EXIT
-if ((site_status != 0 || server_status != 0)); then
-    echo "run.sh: the build failed (site: exit $site_status, server: exit $server_status); see above" >&2
-    exit 1
-fi
+shop_build_release
 
 # The last line a first run prints: where the shop is and how long it took to get there.
 addr=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}

@@ -144,39 +144,34 @@ pub async fn timeline_of(shop: &Shop, session: &Session, order_id: &str) -> Resu
     timeline::load(shop, order_id, &o.user_id, session.is_staff()).await
 }
 
-/// Moves an order to `to` if the lifecycle allows it for this actor and nobody changed it since
-/// `expected_version`, with the actor's reason (required when staff cancel,
-/// `domain::timeline::check_reason`). Cancelling gives the stock back in the same transaction.
-pub async fn change_status(
-    shop: &Shop,
-    session: &Session,
-    order_id: &str,
-    to: OrderStatus,
-    expected_version: i64,
-    reason: Option<&str>,
-) -> Result<OrderSummary, ShopError> {
+/// A status change someone asks for: move the order to `to`, if nobody changed it since
+/// `expected_version`, for `reason` (required when staff cancel, `domain::timeline::check_reason`).
+#[derive(Debug, Clone, Copy)]
+pub struct StatusChange<'a> {
+    pub to: OrderStatus,
+    pub expected_version: i64,
+    pub reason: Option<&'a str>,
+}
+
+/// Moves an order as `change` asks, if the lifecycle allows it for this actor. Cancelling gives
+/// the stock back in the same transaction.
+pub async fn change_status(shop: &Shop, session: &Session, order_id: &str, change: StatusChange<'_>) -> Result<OrderSummary, ShopError> {
     let result = {
         let _gate = shop.gate.enter().await;
-        apply_change(shop, session, order_id, to, expected_version, reason).await
+        apply_change(shop, session, order_id, change).await
     };
     let (summary, restocked) = result?;
     if restocked {
         shop.catalog.invalidate();
     }
     shop.outbox_wake.notify_one();
-    tracing::info!(order_id, status = %to, version = summary.version, "order status changed");
+    tracing::info!(order_id, status = %change.to, version = summary.version, "order status changed");
     Ok(summary)
 }
 
 /// The change in one transaction; also says whether it gave stock back.
-async fn apply_change(
-    shop: &Shop,
-    session: &Session,
-    order_id: &str,
-    to: OrderStatus,
-    expected_version: i64,
-    reason: Option<&str>,
-) -> Result<(OrderSummary, bool), ShopError> {
+async fn apply_change(shop: &Shop, session: &Session, order_id: &str, change: StatusChange<'_>) -> Result<(OrderSummary, bool), ShopError> {
+    let StatusChange { to, expected_version, reason } = change;
     let txn = shop.db.begin().await?;
     let current = order::Entity::find_by_id(order_id.to_owned()).one(&txn).await?.ok_or(ShopError::NotFound)?;
     let actor = if session.is_staff() {

@@ -15,6 +15,7 @@ mod m20261206_000006_notifications;
 mod m20261207_000007_order_actors;
 mod m20261207_000008_webhooks;
 mod m20261207_000009_product_pictures;
+mod shape;
 
 pub struct Migrator;
 

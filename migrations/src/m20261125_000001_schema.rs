@@ -1,12 +1,15 @@
 //! Users, products, orders, order items, status history, the outbox and login failures.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{big_integer, big_integer_null, integer, string_len, text};
+
+use crate::shape::{index, references};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum Users {
+pub(crate) enum Users {
     Table,
     Id,
     Email,
@@ -17,7 +20,7 @@ enum Users {
 }
 
 #[derive(DeriveIden)]
-enum Products {
+pub(crate) enum Products {
     Table,
     Id,
     Name,
@@ -30,7 +33,7 @@ enum Products {
 }
 
 #[derive(DeriveIden)]
-enum Orders {
+pub(crate) enum Orders {
     Table,
     Id,
     UserId,
@@ -99,12 +102,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Users::Table)
-                    .col(ColumnDef::new(Users::Id).string_len(32).not_null().primary_key())
-                    .col(ColumnDef::new(Users::Email).string_len(254).not_null().unique_key())
-                    .col(ColumnDef::new(Users::Name).string_len(100).not_null())
-                    .col(ColumnDef::new(Users::PasswordHash).string_len(100).not_null())
-                    .col(ColumnDef::new(Users::Role).string_len(16).not_null())
-                    .col(ColumnDef::new(Users::CreatedAt).big_integer().not_null())
+                    .col(string_len(Users::Id, 32).primary_key())
+                    .col(string_len(Users::Email, 254).unique_key())
+                    .col(string_len(Users::Name, 100))
+                    .col(string_len(Users::PasswordHash, 100))
+                    .col(string_len(Users::Role, 16))
+                    .col(big_integer(Users::CreatedAt))
                     .to_owned(),
             )
             .await?;
@@ -113,14 +116,14 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Products::Table)
-                    .col(ColumnDef::new(Products::Id).string_len(64).not_null().primary_key())
-                    .col(ColumnDef::new(Products::Name).string_len(120).not_null())
-                    .col(ColumnDef::new(Products::Description).text().not_null())
-                    .col(ColumnDef::new(Products::Category).string_len(60).not_null())
-                    .col(ColumnDef::new(Products::PriceCents).big_integer().not_null().check(Expr::col(Products::PriceCents).gte(0)))
-                    .col(ColumnDef::new(Products::Stock).integer().not_null().check(Expr::col(Products::Stock).gte(0)))
-                    .col(ColumnDef::new(Products::Image).string_len(200).not_null())
-                    .col(ColumnDef::new(Products::CreatedAt).big_integer().not_null())
+                    .col(string_len(Products::Id, 64).primary_key())
+                    .col(string_len(Products::Name, 120))
+                    .col(text(Products::Description))
+                    .col(string_len(Products::Category, 60))
+                    .col(big_integer(Products::PriceCents).check(Expr::col(Products::PriceCents).gte(0)))
+                    .col(integer(Products::Stock).check(Expr::col(Products::Stock).gte(0)))
+                    .col(string_len(Products::Image, 200))
+                    .col(big_integer(Products::CreatedAt))
                     .to_owned(),
             )
             .await?;
@@ -129,94 +132,74 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Orders::Table)
-                    .col(ColumnDef::new(Orders::Id).string_len(32).not_null().primary_key())
-                    .col(ColumnDef::new(Orders::UserId).string_len(32).not_null())
-                    .col(ColumnDef::new(Orders::Status).string_len(16).not_null())
-                    .col(ColumnDef::new(Orders::Version).big_integer().not_null())
-                    .col(ColumnDef::new(Orders::TotalCents).big_integer().not_null().check(Expr::col(Orders::TotalCents).gte(0)))
-                    .col(ColumnDef::new(Orders::IdempotencyKey).string_len(64).not_null())
-                    .col(ColumnDef::new(Orders::ShipFirstName).string_len(60).not_null())
-                    .col(ColumnDef::new(Orders::ShipLastName).string_len(60).not_null())
-                    .col(ColumnDef::new(Orders::ShipEmail).string_len(254).not_null())
-                    .col(ColumnDef::new(Orders::ShipAddress).string_len(200).not_null())
-                    .col(ColumnDef::new(Orders::ShipCity).string_len(100).not_null())
-                    .col(ColumnDef::new(Orders::ShipState).string_len(50).not_null())
-                    .col(ColumnDef::new(Orders::ShipZip).string_len(10).not_null())
-                    .col(ColumnDef::new(Orders::CreatedAt).big_integer().not_null())
-                    .col(ColumnDef::new(Orders::UpdatedAt).big_integer().not_null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_orders_user")
-                            .from(Orders::Table, Orders::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
+                    .col(string_len(Orders::Id, 32).primary_key())
+                    .col(string_len(Orders::UserId, 32))
+                    .col(string_len(Orders::Status, 16))
+                    .col(big_integer(Orders::Version))
+                    .col(big_integer(Orders::TotalCents).check(Expr::col(Orders::TotalCents).gte(0)))
+                    .col(string_len(Orders::IdempotencyKey, 64))
+                    .col(string_len(Orders::ShipFirstName, 60))
+                    .col(string_len(Orders::ShipLastName, 60))
+                    .col(string_len(Orders::ShipEmail, 254))
+                    .col(string_len(Orders::ShipAddress, 200))
+                    .col(string_len(Orders::ShipCity, 100))
+                    .col(string_len(Orders::ShipState, 50))
+                    .col(string_len(Orders::ShipZip, 10))
+                    .col(big_integer(Orders::CreatedAt))
+                    .col(big_integer(Orders::UpdatedAt))
+                    .foreign_key(&mut references("fk_orders_user", Orders::Table, Orders::UserId, Users::Table, ForeignKeyAction::Restrict))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(Index::create().name("idx_orders_user_created").table(Orders::Table).col(Orders::UserId).col(Orders::CreatedAt).to_owned())
-            .await?;
-        manager
-            .create_index(
-                Index::create().name("uq_orders_user_idempotency").table(Orders::Table).col(Orders::UserId).col(Orders::IdempotencyKey).unique().to_owned(),
-            )
-            .await?;
-        manager.create_index(Index::create().name("idx_orders_created").table(Orders::Table).col(Orders::CreatedAt).to_owned()).await?;
+        index(manager, "idx_orders_user_created", Orders::Table, [Orders::UserId, Orders::CreatedAt], false).await?;
+        index(manager, "uq_orders_user_idempotency", Orders::Table, [Orders::UserId, Orders::IdempotencyKey], true).await?;
+        index(manager, "idx_orders_created", Orders::Table, [Orders::CreatedAt], false).await?;
 
         manager
             .create_table(
                 Table::create()
                     .table(OrderItems::Table)
-                    .col(ColumnDef::new(OrderItems::Id).integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(OrderItems::OrderId).string_len(32).not_null())
-                    .col(ColumnDef::new(OrderItems::ProductId).string_len(64).not_null())
-                    .col(ColumnDef::new(OrderItems::ProductName).string_len(120).not_null())
-                    .col(ColumnDef::new(OrderItems::Quantity).integer().not_null().check(Expr::col(OrderItems::Quantity).gt(0)))
-                    .col(ColumnDef::new(OrderItems::UnitPriceCents).big_integer().not_null())
-                    .col(ColumnDef::new(OrderItems::LineTotalCents).big_integer().not_null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_order_items_order")
-                            .from(OrderItems::Table, OrderItems::OrderId)
-                            .to(Orders::Table, Orders::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_order_items_product")
-                            .from(OrderItems::Table, OrderItems::ProductId)
-                            .to(Products::Table, Products::Id)
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
+                    .col(integer(OrderItems::Id).auto_increment().primary_key())
+                    .col(string_len(OrderItems::OrderId, 32))
+                    .col(string_len(OrderItems::ProductId, 64))
+                    .col(string_len(OrderItems::ProductName, 120))
+                    .col(integer(OrderItems::Quantity).check(Expr::col(OrderItems::Quantity).gt(0)))
+                    .col(big_integer(OrderItems::UnitPriceCents))
+                    .col(big_integer(OrderItems::LineTotalCents))
+                    .foreign_key(&mut references("fk_order_items_order", OrderItems::Table, OrderItems::OrderId, Orders::Table, ForeignKeyAction::Cascade))
+                    .foreign_key(&mut references(
+                        "fk_order_items_product",
+                        OrderItems::Table,
+                        OrderItems::ProductId,
+                        Products::Table,
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("idx_order_items_order").table(OrderItems::Table).col(OrderItems::OrderId).to_owned()).await?;
+        index(manager, "idx_order_items_order", OrderItems::Table, [OrderItems::OrderId], false).await?;
 
         manager
             .create_table(
                 Table::create()
                     .table(OrderStatusHistory::Table)
-                    .col(ColumnDef::new(OrderStatusHistory::Id).integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(OrderStatusHistory::OrderId).string_len(32).not_null())
-                    .col(ColumnDef::new(OrderStatusHistory::Status).string_len(16).not_null())
-                    .col(ColumnDef::new(OrderStatusHistory::Version).big_integer().not_null())
-                    .col(ColumnDef::new(OrderStatusHistory::ChangedBy).string_len(32).not_null())
-                    .col(ColumnDef::new(OrderStatusHistory::ChangedAt).big_integer().not_null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_status_history_order")
-                            .from(OrderStatusHistory::Table, OrderStatusHistory::OrderId)
-                            .to(Orders::Table, Orders::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .col(integer(OrderStatusHistory::Id).auto_increment().primary_key())
+                    .col(string_len(OrderStatusHistory::OrderId, 32))
+                    .col(string_len(OrderStatusHistory::Status, 16))
+                    .col(big_integer(OrderStatusHistory::Version))
+                    .col(string_len(OrderStatusHistory::ChangedBy, 32))
+                    .col(big_integer(OrderStatusHistory::ChangedAt))
+                    .foreign_key(&mut references(
+                        "fk_status_history_order",
+                        OrderStatusHistory::Table,
+                        OrderStatusHistory::OrderId,
+                        Orders::Table,
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(Index::create().name("idx_status_history_order").table(OrderStatusHistory::Table).col(OrderStatusHistory::OrderId).to_owned())
-            .await?;
+        index(manager, "idx_status_history_order", OrderStatusHistory::Table, [OrderStatusHistory::OrderId], false).await?;
 
         // The outbox: rows are written in the same transaction as the change they describe and
         // published by the relay in `id` order. `published_at` NULL means "not yet on Kafka".
@@ -224,33 +207,29 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Outbox::Table)
-                    .col(ColumnDef::new(Outbox::Id).integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(Outbox::EventId).string_len(32).not_null().unique_key())
-                    .col(ColumnDef::new(Outbox::OrderId).string_len(32).not_null())
-                    .col(ColumnDef::new(Outbox::Payload).text().not_null())
-                    .col(ColumnDef::new(Outbox::CreatedAt).big_integer().not_null())
-                    .col(ColumnDef::new(Outbox::PublishedAt).big_integer().null())
-                    .col(ColumnDef::new(Outbox::Attempts).integer().not_null().default(0))
+                    .col(integer(Outbox::Id).auto_increment().primary_key())
+                    .col(string_len(Outbox::EventId, 32).unique_key())
+                    .col(string_len(Outbox::OrderId, 32))
+                    .col(text(Outbox::Payload))
+                    .col(big_integer(Outbox::CreatedAt))
+                    .col(big_integer_null(Outbox::PublishedAt))
+                    .col(integer(Outbox::Attempts).default(0))
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("idx_outbox_unpublished").table(Outbox::Table).col(Outbox::PublishedAt).col(Outbox::Id).to_owned()).await?;
+        index(manager, "idx_outbox_unpublished", Outbox::Table, [Outbox::PublishedAt, Outbox::Id], false).await?;
 
         manager
             .create_table(
                 Table::create()
                     .table(LoginFailures::Table)
-                    .col(ColumnDef::new(LoginFailures::Id).integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(LoginFailures::Email).string_len(254).not_null())
-                    .col(ColumnDef::new(LoginFailures::FailedAt).big_integer().not_null())
+                    .col(integer(LoginFailures::Id).auto_increment().primary_key())
+                    .col(string_len(LoginFailures::Email, 254))
+                    .col(big_integer(LoginFailures::FailedAt))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create().name("idx_login_failures_email").table(LoginFailures::Table).col(LoginFailures::Email).col(LoginFailures::FailedAt).to_owned(),
-            )
-            .await?;
+        index(manager, "idx_login_failures_email", LoginFailures::Table, [LoginFailures::Email, LoginFailures::FailedAt], false).await?;
         Ok(())
     }
 

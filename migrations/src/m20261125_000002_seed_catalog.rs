@@ -4,21 +4,10 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::m20261125_000001_schema::Products;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-#[derive(DeriveIden)]
-enum Products {
-    Table,
-    Id,
-    Name,
-    Description,
-    Category,
-    PriceCents,
-    Stock,
-    Image,
-    CreatedAt,
-}
 
 /// (id, name, category, price in cents, stock, description)
 const CATALOG: &[(&str, &str, &str, i64, i32, &str)] = &[

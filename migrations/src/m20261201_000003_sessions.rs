@@ -6,6 +6,10 @@
 //! and close their sockets.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{big_integer, big_integer_null, string_len};
+
+use crate::m20261125_000001_schema::Users;
+use crate::shape::{index, references};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -24,12 +28,6 @@ enum Sessions {
 }
 
 #[derive(DeriveIden)]
-enum Users {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
 enum LoginFailures {
     Table,
     Ip,
@@ -43,39 +41,25 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Sessions::Table)
-                    .col(ColumnDef::new(Sessions::Id).string_len(64).not_null().primary_key())
-                    .col(ColumnDef::new(Sessions::UserId).string_len(32).not_null())
-                    .col(ColumnDef::new(Sessions::CreatedAt).big_integer().not_null())
-                    .col(ColumnDef::new(Sessions::LastSeenAt).big_integer().not_null())
-                    .col(ColumnDef::new(Sessions::ExpiresAt).big_integer().not_null())
-                    .col(ColumnDef::new(Sessions::RevokedAt).big_integer().null())
-                    .col(ColumnDef::new(Sessions::UserAgent).string_len(200).not_null())
-                    .col(ColumnDef::new(Sessions::Ip).string_len(45).not_null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_sessions_user")
-                            .from(Sessions::Table, Sessions::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .col(string_len(Sessions::Id, 64).primary_key())
+                    .col(string_len(Sessions::UserId, 32))
+                    .col(big_integer(Sessions::CreatedAt))
+                    .col(big_integer(Sessions::LastSeenAt))
+                    .col(big_integer(Sessions::ExpiresAt))
+                    .col(big_integer_null(Sessions::RevokedAt))
+                    .col(string_len(Sessions::UserAgent, 200))
+                    .col(string_len(Sessions::Ip, 45))
+                    .foreign_key(&mut references("fk_sessions_user", Sessions::Table, Sessions::UserId, Users::Table, ForeignKeyAction::Cascade))
                     .to_owned(),
             )
             .await?;
         for (name, col) in
             [("idx_sessions_user", Sessions::UserId), ("idx_sessions_revoked", Sessions::RevokedAt), ("idx_sessions_expires", Sessions::ExpiresAt)]
         {
-            manager.create_index(Index::create().name(name).table(Sessions::Table).col(col).to_owned()).await?;
+            index(manager, name, Sessions::Table, [col], false).await?;
         }
-        manager
-            .alter_table(
-                Table::alter().table(LoginFailures::Table).add_column(ColumnDef::new(LoginFailures::Ip).string_len(45).not_null().default("")).to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create().name("idx_login_failures_ip").table(LoginFailures::Table).col(LoginFailures::Ip).col(LoginFailures::FailedAt).to_owned(),
-            )
-            .await?;
+        manager.alter_table(Table::alter().table(LoginFailures::Table).add_column(string_len(LoginFailures::Ip, 45).default("")).to_owned()).await?;
+        index(manager, "idx_login_failures_ip", LoginFailures::Table, [LoginFailures::Ip, LoginFailures::FailedAt], false).await?;
         Ok(())
     }
 

@@ -4,6 +4,10 @@
 //! gives no usable link. `used_at` makes a link work once; `expires_at` makes it short-lived.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{big_integer, big_integer_null, string_len};
+
+use crate::m20261125_000001_schema::Users;
+use crate::shape::{index, references};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -18,12 +22,6 @@ enum PasswordResets {
     UsedAt,
 }
 
-#[derive(DeriveIden)]
-enum Users {
-    Table,
-    Id,
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -31,31 +29,22 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(PasswordResets::Table)
-                    .col(ColumnDef::new(PasswordResets::Id).string_len(64).not_null().primary_key())
-                    .col(ColumnDef::new(PasswordResets::UserId).string_len(32).not_null())
-                    .col(ColumnDef::new(PasswordResets::CreatedAt).big_integer().not_null())
-                    .col(ColumnDef::new(PasswordResets::ExpiresAt).big_integer().not_null())
-                    .col(ColumnDef::new(PasswordResets::UsedAt).big_integer().null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_password_resets_user")
-                            .from(PasswordResets::Table, PasswordResets::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .col(string_len(PasswordResets::Id, 64).primary_key())
+                    .col(string_len(PasswordResets::UserId, 32))
+                    .col(big_integer(PasswordResets::CreatedAt))
+                    .col(big_integer(PasswordResets::ExpiresAt))
+                    .col(big_integer_null(PasswordResets::UsedAt))
+                    .foreign_key(&mut references(
+                        "fk_password_resets_user",
+                        PasswordResets::Table,
+                        PasswordResets::UserId,
+                        Users::Table,
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_password_resets_user")
-                    .table(PasswordResets::Table)
-                    .col(PasswordResets::UserId)
-                    .col(PasswordResets::CreatedAt)
-                    .to_owned(),
-            )
-            .await
+        index(manager, "idx_password_resets_user", PasswordResets::Table, [PasswordResets::UserId, PasswordResets::CreatedAt], false).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -4,6 +4,7 @@
 //! key, which is an order's id or, for catalog events, a product's.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{big_integer, boolean};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -28,9 +29,9 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite alters a table one change at a time.
         let columns = [
-            ColumnDef::new(Products::Version).big_integer().not_null().default(1).to_owned(),
-            ColumnDef::new(Products::Archived).boolean().not_null().default(false).to_owned(),
-            ColumnDef::new(Products::UpdatedAt).big_integer().not_null().default(0).to_owned(),
+            big_integer(Products::Version).default(1).to_owned(),
+            boolean(Products::Archived).default(false).to_owned(),
+            big_integer(Products::UpdatedAt).default(0).to_owned(),
         ];
         for mut column in columns {
             manager.alter_table(Table::alter().table(Products::Table).add_column(&mut column).to_owned()).await?;

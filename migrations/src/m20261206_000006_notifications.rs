@@ -7,6 +7,10 @@
 //! skips a notification.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{big_integer, big_integer_null, boolean, integer, string_len};
+
+use crate::m20261125_000001_schema::Products;
+use crate::shape::{index, references};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -45,98 +49,67 @@ enum ConsumerPositions {
 #[derive(DeriveIden)]
 enum Users {
     Table,
-    Id,
     EmailNotifications,
-}
-
-#[derive(DeriveIden)]
-enum Products {
-    Table,
-    Id,
 }
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(Table::alter().table(Users::Table).add_column(ColumnDef::new(Users::EmailNotifications).boolean().not_null().default(true)).to_owned())
-            .await?;
+        manager.alter_table(Table::alter().table(Users::Table).add_column(boolean(Users::EmailNotifications).default(true)).to_owned()).await?;
         manager
             .create_table(
                 Table::create()
                     .table(Notifications::Table)
-                    .col(ColumnDef::new(Notifications::Id).string_len(32).not_null().primary_key())
-                    .col(ColumnDef::new(Notifications::UserId).string_len(32).not_null())
-                    .col(ColumnDef::new(Notifications::Kind).string_len(32).not_null())
-                    .col(ColumnDef::new(Notifications::Title).string_len(300).not_null())
-                    .col(ColumnDef::new(Notifications::Link).string_len(300).not_null())
-                    .col(ColumnDef::new(Notifications::SourceEventId).string_len(64).not_null())
-                    .col(ColumnDef::new(Notifications::CreatedAt).big_integer().not_null())
-                    .col(ColumnDef::new(Notifications::ReadAt).big_integer().null())
-                    .col(ColumnDef::new(Notifications::MailState).string_len(8).not_null().default("off"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_notifications_user")
-                            .from(Notifications::Table, Notifications::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .col(string_len(Notifications::Id, 32).primary_key())
+                    .col(string_len(Notifications::UserId, 32))
+                    .col(string_len(Notifications::Kind, 32))
+                    .col(string_len(Notifications::Title, 300))
+                    .col(string_len(Notifications::Link, 300))
+                    .col(string_len(Notifications::SourceEventId, 64))
+                    .col(big_integer(Notifications::CreatedAt))
+                    .col(big_integer_null(Notifications::ReadAt))
+                    .col(string_len(Notifications::MailState, 8).default("off"))
+                    .foreign_key(&mut references("fk_notifications_user", Notifications::Table, Notifications::UserId, Users::Table, ForeignKeyAction::Cascade))
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("idx_notifications_mail").table(Notifications::Table).col(Notifications::MailState).to_owned()).await?;
+        index(manager, "idx_notifications_mail", Notifications::Table, [Notifications::MailState], false).await?;
         // One notification per shopper and event: the topic delivers at least once.
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_notifications_user_event")
-                    .table(Notifications::Table)
-                    .col(Notifications::UserId)
-                    .col(Notifications::SourceEventId)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create().name("idx_notifications_user").table(Notifications::Table).col(Notifications::UserId).col(Notifications::Id).to_owned(),
-            )
-            .await?;
+        index(manager, "idx_notifications_user_event", Notifications::Table, [Notifications::UserId, Notifications::SourceEventId], true).await?;
+        index(manager, "idx_notifications_user", Notifications::Table, [Notifications::UserId, Notifications::Id], false).await?;
         manager
             .create_table(
                 Table::create()
                     .table(RestockWatches::Table)
-                    .col(ColumnDef::new(RestockWatches::UserId).string_len(32).not_null())
-                    .col(ColumnDef::new(RestockWatches::ProductId).string_len(64).not_null())
-                    .col(ColumnDef::new(RestockWatches::CreatedAt).big_integer().not_null())
+                    .col(string_len(RestockWatches::UserId, 32))
+                    .col(string_len(RestockWatches::ProductId, 64))
+                    .col(big_integer(RestockWatches::CreatedAt))
                     .primary_key(Index::create().col(RestockWatches::UserId).col(RestockWatches::ProductId))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_restock_watches_user")
-                            .from(RestockWatches::Table, RestockWatches::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_restock_watches_product")
-                            .from(RestockWatches::Table, RestockWatches::ProductId)
-                            .to(Products::Table, Products::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut references(
+                        "fk_restock_watches_user",
+                        RestockWatches::Table,
+                        RestockWatches::UserId,
+                        Users::Table,
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut references(
+                        "fk_restock_watches_product",
+                        RestockWatches::Table,
+                        RestockWatches::ProductId,
+                        Products::Table,
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(Index::create().name("idx_restock_watches_product").table(RestockWatches::Table).col(RestockWatches::ProductId).to_owned())
-            .await?;
+        index(manager, "idx_restock_watches_product", RestockWatches::Table, [RestockWatches::ProductId], false).await?;
         manager
             .create_table(
                 Table::create()
                     .table(ConsumerPositions::Table)
-                    .col(ColumnDef::new(ConsumerPositions::Consumer).string_len(64).not_null())
-                    .col(ColumnDef::new(ConsumerPositions::Partition).integer().not_null())
-                    .col(ColumnDef::new(ConsumerPositions::NextOffset).big_integer().not_null())
+                    .col(string_len(ConsumerPositions::Consumer, 64))
+                    .col(integer(ConsumerPositions::Partition))
+                    .col(big_integer(ConsumerPositions::NextOffset))
                     .primary_key(Index::create().col(ConsumerPositions::Consumer).col(ConsumerPositions::Partition))
                     .to_owned(),
             )

@@ -5,6 +5,10 @@
 //! `changed_by` (the owner, or else staff), and they show no event.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{big_integer, big_integer_null, integer_null, string_len, string_len_null, text};
+
+use crate::m20261125_000001_schema::Orders;
+use crate::shape::index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -39,45 +43,37 @@ enum OrderNotes {
     EventId,
 }
 
-#[derive(DeriveIden)]
-enum Orders {
-    Table,
-    Id,
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite alters one at a time.
         let history = [
-            ColumnDef::new(OrderStatusHistory::Actor).string_len(16).null().to_owned(),
-            ColumnDef::new(OrderStatusHistory::Reason).string_len(800).null().to_owned(),
-            ColumnDef::new(OrderStatusHistory::EventId).string_len(32).null().to_owned(),
+            string_len_null(OrderStatusHistory::Actor, 16).to_owned(),
+            string_len_null(OrderStatusHistory::Reason, 800).to_owned(),
+            string_len_null(OrderStatusHistory::EventId, 32).to_owned(),
         ];
         for mut column in history {
             manager.alter_table(Table::alter().table(OrderStatusHistory::Table).add_column(&mut column).to_owned()).await?;
         }
-        for mut column in
-            [ColumnDef::new(Outbox::KafkaPartition).integer().null().to_owned(), ColumnDef::new(Outbox::KafkaOffset).big_integer().null().to_owned()]
-        {
+        for mut column in [integer_null(Outbox::KafkaPartition).to_owned(), big_integer_null(Outbox::KafkaOffset).to_owned()] {
             manager.alter_table(Table::alter().table(Outbox::Table).add_column(&mut column).to_owned()).await?;
         }
         manager
             .create_table(
                 Table::create()
                     .table(OrderNotes::Table)
-                    .col(ColumnDef::new(OrderNotes::Id).string_len(32).not_null().primary_key())
-                    .col(ColumnDef::new(OrderNotes::OrderId).string_len(32).not_null())
-                    .col(ColumnDef::new(OrderNotes::AuthorId).string_len(32).not_null())
-                    .col(ColumnDef::new(OrderNotes::Body).text().not_null())
-                    .col(ColumnDef::new(OrderNotes::OrderVersion).big_integer().not_null())
-                    .col(ColumnDef::new(OrderNotes::CreatedAt).big_integer().not_null())
-                    .col(ColumnDef::new(OrderNotes::EventId).string_len(32).not_null().unique_key())
+                    .col(string_len(OrderNotes::Id, 32).primary_key())
+                    .col(string_len(OrderNotes::OrderId, 32))
+                    .col(string_len(OrderNotes::AuthorId, 32))
+                    .col(text(OrderNotes::Body))
+                    .col(big_integer(OrderNotes::OrderVersion))
+                    .col(big_integer(OrderNotes::CreatedAt))
+                    .col(string_len(OrderNotes::EventId, 32).unique_key())
                     .foreign_key(ForeignKey::create().name("fk_order_notes_order").from(OrderNotes::Table, OrderNotes::OrderId).to(Orders::Table, Orders::Id))
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("idx_order_notes_order").table(OrderNotes::Table).col(OrderNotes::OrderId).to_owned()).await
+        index(manager, "idx_order_notes_order", OrderNotes::Table, [OrderNotes::OrderId], false).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -6,6 +6,9 @@
 //! least once, a webhook gets each event once.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{big_integer, big_integer_null, boolean, integer, string_len, string_len_null, text};
+
+use crate::shape::{index, references};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -51,14 +54,14 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Webhooks::Table)
-                    .col(ColumnDef::new(Webhooks::Id).string_len(32).not_null().primary_key())
-                    .col(ColumnDef::new(Webhooks::Url).string_len(500).not_null())
-                    .col(ColumnDef::new(Webhooks::Secret).string_len(80).not_null())
-                    .col(ColumnDef::new(Webhooks::Events).string_len(400).not_null())
-                    .col(ColumnDef::new(Webhooks::Description).string_len(800).not_null().default(""))
-                    .col(ColumnDef::new(Webhooks::Active).boolean().not_null().default(true))
-                    .col(ColumnDef::new(Webhooks::CreatedBy).string_len(32).not_null())
-                    .col(ColumnDef::new(Webhooks::CreatedAt).big_integer().not_null())
+                    .col(string_len(Webhooks::Id, 32).primary_key())
+                    .col(string_len(Webhooks::Url, 500))
+                    .col(string_len(Webhooks::Secret, 80))
+                    .col(string_len(Webhooks::Events, 400))
+                    .col(string_len(Webhooks::Description, 800).default(""))
+                    .col(boolean(Webhooks::Active).default(true))
+                    .col(string_len(Webhooks::CreatedBy, 32))
+                    .col(big_integer(Webhooks::CreatedAt))
                     .to_owned(),
             )
             .await?;
@@ -66,48 +69,29 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(WebhookDeliveries::Table)
-                    .col(ColumnDef::new(WebhookDeliveries::Id).string_len(32).not_null().primary_key())
-                    .col(ColumnDef::new(WebhookDeliveries::WebhookId).string_len(32).not_null())
-                    .col(ColumnDef::new(WebhookDeliveries::EventId).string_len(64).not_null())
-                    .col(ColumnDef::new(WebhookDeliveries::EventType).string_len(64).not_null())
-                    .col(ColumnDef::new(WebhookDeliveries::Payload).text().not_null())
-                    .col(ColumnDef::new(WebhookDeliveries::State).string_len(16).not_null())
-                    .col(ColumnDef::new(WebhookDeliveries::Attempts).integer().not_null().default(0))
-                    .col(ColumnDef::new(WebhookDeliveries::NextAttemptAt).big_integer().null())
-                    .col(ColumnDef::new(WebhookDeliveries::LastResult).string_len(1200).null())
-                    .col(ColumnDef::new(WebhookDeliveries::CreatedAt).big_integer().not_null())
-                    .col(ColumnDef::new(WebhookDeliveries::DeliveredAt).big_integer().null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_webhook_deliveries_webhook")
-                            .from(WebhookDeliveries::Table, WebhookDeliveries::WebhookId)
-                            .to(Webhooks::Table, Webhooks::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .col(string_len(WebhookDeliveries::Id, 32).primary_key())
+                    .col(string_len(WebhookDeliveries::WebhookId, 32))
+                    .col(string_len(WebhookDeliveries::EventId, 64))
+                    .col(string_len(WebhookDeliveries::EventType, 64))
+                    .col(text(WebhookDeliveries::Payload))
+                    .col(string_len(WebhookDeliveries::State, 16))
+                    .col(integer(WebhookDeliveries::Attempts).default(0))
+                    .col(big_integer_null(WebhookDeliveries::NextAttemptAt))
+                    .col(string_len_null(WebhookDeliveries::LastResult, 1200))
+                    .col(big_integer(WebhookDeliveries::CreatedAt))
+                    .col(big_integer_null(WebhookDeliveries::DeliveredAt))
+                    .foreign_key(&mut references(
+                        "fk_webhook_deliveries_webhook",
+                        WebhookDeliveries::Table,
+                        WebhookDeliveries::WebhookId,
+                        Webhooks::Table,
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_webhook_deliveries_event")
-                    .table(WebhookDeliveries::Table)
-                    .col(WebhookDeliveries::WebhookId)
-                    .col(WebhookDeliveries::EventId)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_webhook_deliveries_due")
-                    .table(WebhookDeliveries::Table)
-                    .col(WebhookDeliveries::State)
-                    .col(WebhookDeliveries::NextAttemptAt)
-                    .to_owned(),
-            )
-            .await
+        index(manager, "idx_webhook_deliveries_event", WebhookDeliveries::Table, [WebhookDeliveries::WebhookId, WebhookDeliveries::EventId], true).await?;
+        index(manager, "idx_webhook_deliveries_due", WebhookDeliveries::Table, [WebhookDeliveries::State, WebhookDeliveries::NextAttemptAt], false).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

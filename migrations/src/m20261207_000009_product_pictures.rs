@@ -3,6 +3,7 @@
 //! (the largest fallback of an upload, or a shipped illustration, which has no picture).
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::string_len_null;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -16,7 +17,7 @@ enum Products {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Products::Table).add_column(ColumnDef::new(Products::Picture).string_len(300).null()).to_owned()).await
+        manager.alter_table(Table::alter().table(Products::Table).add_column(string_len_null(Products::Picture, 300)).to_owned()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -1,9 +1,5 @@
 //! Cart cookie updates (for browsers without WASM), the checkout steps and placing the order.
 
-// `place_order` takes the form's ten fields; the browser's stub that `#[server]` generates for it
-// does not carry the function's own allow.
-#![cfg_attr(feature = "hydrate", allow(clippy::too_many_arguments))]
-
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -77,17 +73,8 @@ pub async fn new_checkout_key() -> Result<String, AppError> {
 
 /// Step 1: validates the shipping details on the server.
 #[server(prefix = "/api", endpoint = "check_shipping")]
-pub async fn check_shipping(
-    first_name: String,
-    last_name: String,
-    email: String,
-    address: String,
-    city: String,
-    state: String,
-    zip: String,
-) -> Result<Shipping, AppError> {
+pub async fn check_shipping(#[server(flatten)] input: Shipping) -> Result<Shipping, AppError> {
     ssr::require_session().await?;
-    let input = Shipping { first_name, last_name, email, address, city, state, zip };
     match domain::validation::validate_shipping(&input) {
         Ok(valid) => {
             if ssr::is_plain_form_post() {
@@ -133,23 +120,15 @@ pub async fn quote(cart: String) -> Result<PriceQuote, AppError> {
 /// Step 3: places the order. Prices and totals come from the database. A request with any
 /// field the form does not send (a `price` or `total`, say) is refused whole with 422
 /// ([`domain::validation::check_no_extra_fields`]); `unexpected` collects those fields.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "place_order")]
 pub async fn place_order(
-    first_name: String,
-    last_name: String,
-    email: String,
-    address: String,
-    city: String,
-    state: String,
-    zip: String,
+    #[server(flatten)] shipping: Shipping,
     cart: String,
     idempotency_key: String,
     #[server(flatten)] unexpected: std::collections::BTreeMap<String, String>,
 ) -> Result<PlacedOrder, AppError> {
     let session = ssr::require_session().await?;
     let shop = ssr::shop()?;
-    let shipping = Shipping { first_name, last_name, email, address, city, state, zip };
     // A refused order goes back to the review step with the details kept (plain form posts).
     let fail = |e: AppError| {
         let values = shipping_values(&shipping);

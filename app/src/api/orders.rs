@@ -61,7 +61,10 @@ pub async fn change_status(id: String, status: String, version: i64, reason: Opt
         let session = ssr::require_session().await?;
         let shop = ssr::shop()?;
         let to: OrderStatus = status.parse().map_err(|m| AppError::from(backend::ShopError::Rejected(m)))?;
-        Ok::<_, AppError>(backend::orders::change_status(&shop, &session, &id, to, version, reason.as_deref()).await?)
+        Ok::<_, AppError>(
+            backend::orders::change_status(&shop, &session, &id, backend::orders::StatusChange { to, expected_version: version, reason: reason.as_deref() })
+                .await?,
+        )
     }
     .await;
     match result {

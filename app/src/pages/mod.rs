@@ -64,6 +64,18 @@ where
     }
 }
 
+/// A staff page under its title: [`RequireUser`] with `staff`, for content that does not need
+/// the signed-in user.
+#[component]
+pub fn StaffOnly(title: &'static str, children: ChildrenFn) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <RequireUser staff=true let:_staff>
+            {children()}
+        </RequireUser>
+    }
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]

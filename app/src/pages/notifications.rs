@@ -26,7 +26,7 @@ pub fn NotificationsPage() -> impl IntoView {
 
 #[component]
 fn Notifications() -> impl IntoView {
-    let list = Resource::new(|| (), |_| list_notifications());
+    let list = OnceResource::new(list_notifications());
     view! {
         <LiveHeading title="Notifications" />
         <Suspense fallback=|| view! { <Skeleton rows=3 /> }>

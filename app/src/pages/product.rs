@@ -85,7 +85,7 @@ fn Product(product: ProductView) -> impl IntoView {
 fn RestockNotice(product_id: String, sold_out: bool) -> impl IntoView {
     let id = product_id.clone();
     let watching = Resource::new(move || id.clone(), restock_watch);
-    let flash = Resource::new(|| (), |_| take_flash("restock".into()));
+    let flash = OnceResource::new(take_flash("restock".into()));
     view! {
         <Suspense fallback=|| ()>
             {move || {

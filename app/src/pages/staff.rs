@@ -2,13 +2,12 @@
 //! today's figures and the products running low.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::orders::{list_orders, staff_overview};
 use crate::components::{ErrorNotice, LiveHeading, Skeleton};
 use crate::error::AppError;
 use crate::pages::orders::{follow_live, LiveOrders, OrderCard};
-use crate::pages::{RequireUser, ToLogin};
+use crate::pages::{StaffOnly, ToLogin};
 use crate::state::live::{Live, LiveMsg};
 use domain::figures::Figures;
 use domain::format_cents;
@@ -16,12 +15,7 @@ use domain::views::{OrderSummary, StaffOverview};
 
 #[component]
 pub fn StaffPage() -> impl IntoView {
-    view! {
-        <Title text="Staff dashboard" />
-        <RequireUser staff=true let:_staff>
-            <Dashboard />
-        </RequireUser>
-    }
+    view! { <StaffOnly title="Staff dashboard"><Dashboard /></StaffOnly> }
 }
 
 #[component]

@@ -6,12 +6,11 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::events::{browse_events, rebuild_figures};
 use crate::components::{format_time, ErrorNotice, Skeleton};
-use crate::pages::RequireUser;
+use crate::pages::StaffOnly;
 use crate::state::live::{ConnectionIndicator, Live, LiveMsg};
 use domain::format_cents;
 use domain::log_view::{positions_to_text, LogPage, LogRow, PartitionHealth, Rebuild};
@@ -31,12 +30,7 @@ const KINDS: [(&str, &str); 8] = [
 
 #[component]
 pub fn StaffEventsPage() -> impl IntoView {
-    view! {
-        <Title text="Event log · Staff" />
-        <RequireUser staff=true let:_staff>
-            <EventBrowser />
-        </RequireUser>
-    }
+    view! { <StaffOnly title="Event log · Staff"><EventBrowser /></StaffOnly> }
 }
 
 #[component]

@@ -8,13 +8,12 @@ use std::collections::BTreeMap;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::webhooks::{staff_webhooks, RegisterWebhook, RemoveWebhook, RetryWebhookDeliveries, SetWebhookActive};
 use crate::components::{ErrorNotice, Field, Skeleton, SuccessNotice};
 use crate::pages::form_state::{FormMessages, FormState};
-use crate::pages::RequireUser;
+use crate::pages::StaffOnly;
 use domain::webhook::{DeliveryState, DeliveryView, WebhookPage, WebhookView, MAX_ATTEMPTS};
 
 const SECTION: &str = "rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900";
@@ -23,17 +22,12 @@ const SECONDARY: &str = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm 
 
 #[component]
 pub fn StaffWebhooksPage() -> impl IntoView {
-    view! {
-        <Title text="Webhooks · Staff" />
-        <RequireUser staff=true let:_staff>
-            <Webhooks />
-        </RequireUser>
-    }
+    view! { <StaffOnly title="Webhooks · Staff"><Webhooks /></StaffOnly> }
 }
 
 #[component]
 fn Webhooks() -> impl IntoView {
-    let page = Resource::new(|| (), |_| staff_webhooks());
+    let page = OnceResource::new(staff_webhooks());
     let query = use_query_map().read_untracked().clone();
     let saved = query.get("saved").map(|what| match what.as_str() {
         "registered" => "The webhook is registered: events from now on are sent to it.".to_owned(),

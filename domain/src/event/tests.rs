@@ -10,6 +10,18 @@ fn sample() -> OrderEvent {
     }
 }
 
+/// What the database says of u1's order of $19.99, placed and then moved to processing, with
+/// these notes.
+fn processing_order(notes: Vec<String>) -> OrderFacts {
+    OrderFacts {
+        user_id: "u1".into(),
+        total_cents: 1999,
+        created_at_ms: 1_764_633_600_000,
+        history: vec![(1, OrderStatus::Pending), (2, OrderStatus::Processing)],
+        notes,
+    }
+}
+
 #[test]
 fn json_matches_the_documented_shape() {
     let json: serde_json::Value = serde_json::from_str(&sample().to_json()).unwrap();
@@ -53,13 +65,7 @@ fn server_messages_are_tagged() {
 
 #[test]
 fn only_events_the_database_vouches_for_are_trusted() {
-    let facts = OrderFacts {
-        user_id: "u1".into(),
-        total_cents: 1999,
-        created_at_ms: 1_764_633_600_000,
-        history: vec![(1, OrderStatus::Pending), (2, OrderStatus::Processing)],
-        notes: vec![],
-    };
+    let facts = processing_order(vec![]);
     let created = OrderEvent {
         v: EVENT_SCHEMA_VERSION,
         event_id: "e".into(),
@@ -106,13 +112,7 @@ fn old_events_decode_and_are_completed_from_the_facts() {
     let recorded = br#"{"v":1,"event_id":"01JEV","type":"order.status_changed","order_id":"o1","user_id":"u1","status":"PROCESSING","order_version":2,"total_cents":1999,"occurred_at":"2026-12-02T00:05:00.000Z"}"#;
     let mut event = OrderEvent::from_json(recorded).unwrap();
     assert_eq!((event.placed_at_ms, event.previous_status), (None, None));
-    let facts = OrderFacts {
-        user_id: "u1".into(),
-        total_cents: 1999,
-        created_at_ms: 1_764_633_600_000,
-        history: vec![(1, OrderStatus::Pending), (2, OrderStatus::Processing)],
-        notes: vec![],
-    };
+    let facts = processing_order(vec![]);
     assert!(event.agrees_with(&facts));
     event.complete_from(&facts);
     assert_eq!((event.placed_at_ms, event.previous_status), (Some(1_764_633_600_000), Some(OrderStatus::Pending)));
@@ -148,13 +148,7 @@ fn actors_and_reasons_are_optional_and_staff_ids_stay_with_staff() {
 
 #[test]
 fn a_note_is_trusted_at_a_version_and_status_the_order_had() {
-    let facts = OrderFacts {
-        user_id: "u1".into(),
-        total_cents: 1999,
-        created_at_ms: 5,
-        history: vec![(1, OrderStatus::Pending), (2, OrderStatus::Processing)],
-        notes: vec!["n".into()],
-    };
+    let facts = processing_order(vec!["n".into()]);
     let note = OrderEvent {
         v: EVENT_SCHEMA_VERSION,
         event_id: "n".into(),
@@ -165,7 +159,7 @@ fn a_note_is_trusted_at_a_version_and_status_the_order_had() {
         order_version: 1,
         total_cents: 1999,
         occurred_at: "2026-12-02T00:05:00.000Z".into(),
-        placed_at_ms: Some(5),
+        placed_at_ms: Some(1_764_633_600_000),
         previous_status: None,
         actor: Some(Actor::Staff),
         actor_id: Some("s".into()),

@@ -34,7 +34,7 @@ fn OrderDetailView(staff: bool) -> impl IntoView {
     let placed = query.read_untracked().get("placed").is_some();
     let detail = Resource::new(id, get_order);
     // A plain form (no WASM) that failed came back here with its error.
-    let flash = Resource::new(|| (), |_| async { Ok::<_, AppError>((take_flash("order".into()).await?, take_flash("note".into()).await?)) });
+    let flash = OnceResource::new(async { Ok::<_, AppError>((take_flash("order".into()).await?, take_flash("note".into()).await?)) });
     view! {
         <Title text="Order" />
         <Suspense fallback=|| view! { <Skeleton rows=3 /> }>

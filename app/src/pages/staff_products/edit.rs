@@ -13,19 +13,14 @@ use super::{stock_label, INPUT, PRIMARY, SECTION};
 use crate::api::staff_catalog::{get_staff_product, ArchiveProduct, ChangeStock, CreateProduct, UpdateProduct};
 use crate::components::{ErrorNotice, Field, ProductImage, Skeleton, SuccessNotice};
 use crate::pages::form_state::{FormMessages, FormState};
-use crate::pages::RequireUser;
+use crate::pages::{RequireUser, StaffOnly};
 use domain::catalog::{price_input, StockReason};
 use domain::format_cents;
 use domain::views::StaffProduct;
 
 #[component]
 pub fn NewProductPage() -> impl IntoView {
-    view! {
-        <Title text="New product · Staff" />
-        <RequireUser staff=true let:_staff>
-            <NewProduct />
-        </RequireUser>
-    }
+    view! { <StaffOnly title="New product · Staff"><NewProduct /></StaffOnly> }
 }
 
 #[component]

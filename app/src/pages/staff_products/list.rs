@@ -3,24 +3,18 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{stock_label, INPUT, PRIMARY};
 use crate::api::staff_catalog::staff_products;
 use crate::components::{ErrorNotice, ProductImage, Skeleton};
-use crate::pages::RequireUser;
+use crate::pages::StaffOnly;
 use domain::format_cents;
 use domain::views::{StaffProduct, StaffProductPage};
 
 #[component]
 pub fn StaffProductsPage() -> impl IntoView {
-    view! {
-        <Title text="Products · Staff" />
-        <RequireUser staff=true let:_staff>
-            <ProductTable />
-        </RequireUser>
-    }
+    view! { <StaffOnly title="Products · Staff"><ProductTable /></StaffOnly> }
 }
 
 #[component]
