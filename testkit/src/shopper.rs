@@ -67,17 +67,23 @@ impl Shopper {
     }
 
     pub async fn socket(&self) -> Socket {
-        self.socket_at("/ws").await
+        self.socket_at(&self.base, "/ws").await
+    }
+
+    /// This shopper's socket opened at another address of the same shop (one instance behind
+    /// the balancer), with the same session.
+    pub async fn socket_on(&self, base: &str) -> Socket {
+        self.socket_at(base, "/ws").await
     }
 
     /// A socket that also takes the public catalog frames, as the browser's does; without a
     /// session, a visitor's.
     pub async fn catalog_socket(&self) -> Socket {
-        self.socket_at("/ws?catalog=1").await
+        self.socket_at(&self.base, "/ws?catalog=1").await
     }
 
-    async fn socket_at(&self, path: &str) -> Socket {
-        let url = self.base.replace("http://", "ws://") + path;
+    async fn socket_at(&self, base: &str, path: &str) -> Socket {
+        let url = base.replace("http://", "ws://") + path;
         let mut req = url.into_client_request().unwrap();
         if let Some(c) = self.cookie_header() {
             req.headers_mut().insert("cookie", c.parse().unwrap());

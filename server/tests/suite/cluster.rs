@@ -95,10 +95,10 @@ async fn listed_orders(s: &Shopper) -> Vec<String> {
 /// A browser tab watching its orders through the balancer: live events, and when the socket
 /// dies, a reconnect (through the balancer, to whichever instance) and a resync from the order
 /// list. Returns every order id it has shown and how many times it reconnected.
-async fn watch(s: Shopper, stop: Arc<AtomicBool>) -> (HashSet<String>, usize) {
+async fn watch(s: Shopper, first: String, stop: Arc<AtomicBool>) -> (HashSet<String>, usize) {
     let mut shown = HashSet::new();
     let mut reconnects = 0;
-    let mut ws = s.socket().await;
+    let mut ws = s.socket_on(&first).await;
     loop {
         let msg = tokio::time::timeout(Duration::from_millis(200), ws.ws.next()).await;
         match msg {
@@ -139,9 +139,10 @@ async fn an_instance_killed_under_load_loses_nothing_and_its_sockets_move() {
     let (mut cluster, db) = start_cluster("cluster-instance").await;
     let s = Shopper::new(&cluster.base);
     s.register("cluster-survivor@example.com").await;
-    // Three tabs; the balancer deals them round-robin, one to each instance.
+    // Three tabs, one on each instance (as the balancer would deal them out; placed by hand, so
+    // that one is surely on the instance that dies). They reconnect through the balancer.
     let stop = Arc::new(AtomicBool::new(false));
-    let tabs: Vec<_> = (0..3).map(|_| tokio::spawn(watch(s.clone(), stop.clone()))).collect();
+    let tabs: Vec<_> = (0..3).map(|i| tokio::spawn(watch(s.clone(), cluster.instance_base(i), stop.clone()))).collect();
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let buying = Arc::new(AtomicBool::new(true));
