@@ -92,9 +92,10 @@ async fn listed_orders(s: &Shopper) -> Vec<String> {
     }
 }
 
-/// A browser tab watching its orders through the balancer: live events, and when the socket
-/// dies, a reconnect (through the balancer, to whichever instance) and a resync from the order
-/// list. Returns every order id it has shown and how many times it reconnected.
+/// A browser tab watching its orders, its socket first opened at `first` (one instance): live
+/// events, and when the socket dies, a reconnect through the balancer (to whichever instance)
+/// and a resync from the order list. Returns every order id it has shown and how many times it
+/// reconnected.
 async fn watch(s: Shopper, first: String, stop: Arc<AtomicBool>) -> (HashSet<String>, usize) {
     let mut shown = HashSet::new();
     let mut reconnects = 0;
