@@ -13,6 +13,7 @@
 #   TANSU_BIN         absolute path of the tansu broker
 #   SHOP_TOOLCHAIN_MODE  native | fallback
 #   SHOP_SETUP_SECONDS   how long the installs took (0 when nothing was installed)
+#   RUSTC_WORKSPACE_WRAPPER, CLIPPY_ARGS  for `test`: clippy's lints inside the builds
 
 SHOP_TANSU_VERSION=0.6.0
 # Only the SQLite engine: the embedded broker stores its log in a file (server/src/broker.rs).
@@ -99,11 +100,12 @@ _shop_fallback_debs_missing() {
 # optimisation their own release profiles ask for (a tool's speed does not matter here, its build
 # time does: a fat-LTO link is single-threaded and long), outside the project's target
 # dir, in a target dir of their own under the cache (a set-up cut off halfway resumes there), and
-# without RUSTC_BOOTSTRAP (tools are built as on stable).
+# without RUSTC_BOOTSTRAP (tools are built as on stable) or the test command's lints (cargo counts
+# the installed crate as a workspace member).
 _shop_cargo_install() {
     local name=$1
     shift
-    env -u RUSTC_BOOTSTRAP CARGO_TARGET_DIR="$SHOP_CACHE/tools-target/$name" \
+    env -u RUSTC_BOOTSTRAP -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS CARGO_TARGET_DIR="$SHOP_CACHE/tools-target/$name" \
         CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
         CARGO_PROFILE_RELEASE_DEBUG=false cargo install "$@"
 }
@@ -189,6 +191,20 @@ shop_build_release() {
     fi
 }
 
+# The test command's lints: clippy-driver compiles the workspace's own crates in the builds the
+# tests need anyway (cargo's RUSTC_WORKSPACE_WRAPPER and clippy's CLIPPY_ARGS, the two variables
+# `cargo clippy` itself sets), every warning an error. `cargo clippy` would type-check every
+# dependency again in a build of its own, the longest step of a cold test run after the builds.
+# Dependencies are compiled by plain rustc as before; cargo keeps the linted builds of our crates
+# apart from unlinted ones, so switching between the two rebuilds nothing.
+_shop_lint_env() {
+    local driver="$SHOP_CARGO_BIN/clippy-driver"
+    # Debian's clippy for Debian's compiler (installed by the rust_debs step).
+    [[ $SHOP_TOOLCHAIN_MODE == fallback ]] && driver=/usr/bin/clippy-driver
+    export RUSTC_WORKSPACE_WRAPPER=$driver
+    export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+}
+
 # The first builds, started beside the installs they do not need: the same commands that
 # scripts/run.sh and scripts/test.sh run next, so that those find everything built. (Not run on a
 # warm machine: there cargo's own progress is the display.)
@@ -227,6 +243,7 @@ shop_setup() {
     _shop_toolchain || return 1
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$SHOP_CACHE/target}"
     _shop_claim_target_dir
+    if [[ $what == test ]]; then _shop_lint_env; fi
     local cargo_after=""
     if _shop_fallback_debs_missing; then
         steps_add rust_debs "Debian's Rust for the WASM build (apt)" 55 "" _shop_step_rust_debs
@@ -249,11 +266,11 @@ shop_setup() {
         local site_after=$cargo_after
         [[ " ${STEP_IDS[*]} " == *" npm_root "* ]] && site_after="$site_after npm_root"
         if [[ $what == run ]]; then
-            steps_add server_release "Shop server (release build)" 2210 "$cargo_after" _shop_step_server_release
-            steps_add site_release "Shop in the browser (site builder, WASM release build)" 1560 "$site_after" _shop_step_site_release
+            steps_add server_release "Shop server (release build)" 2210 "$cargo_after" _shop_step_server_release head-start
+            steps_add site_release "Shop in the browser (site builder, WASM release build)" 1560 "$site_after" _shop_step_site_release head-start
         elif [[ $what == test ]]; then
-            steps_add test_build "Tests (debug build)" 2550 "$cargo_after" _shop_step_test_build
-            steps_add site_debug "Shop in the browser (site builder, WASM debug build)" 2140 "$site_after" _shop_step_site_debug
+            steps_add test_build "Tests (debug build)" 2550 "$cargo_after" _shop_step_test_build head-start
+            steps_add site_debug "Shop in the browser (site builder, WASM debug build)" 2140 "$site_after" _shop_step_site_debug head-start
         fi
     fi
     steps_run || return 1

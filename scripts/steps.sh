@@ -7,8 +7,8 @@
 # a core idle through every single-threaded phase (links, code generation of one big crate) and
 # every download; run here, each starts as soon as the steps it needs are done.
 #
-#   steps_add ID "Title" DEFAULT_SECONDS "DEP DEP…" FUNCTION
-#   steps_run            # runs every added step; 0 when all succeeded
+#   steps_add ID "Title" DEFAULT_SECONDS "DEP DEP…" FUNCTION [head-start]
+#   steps_run            # runs every added step; 0 when every install succeeded
 #
 # A step is added only when there is work for it, so a warm machine adds none, and steps_run then
 # returns at once and prints nothing. A dependency on a step that was not added counts as met.
@@ -17,11 +17,16 @@
 # the estimate before any run on this machine: for the run command's steps, what BENCHMARKS.md
 # P0 measured on a fresh 2-core machine (all steps side by side); for the others, a guess.
 #
+# A `head-start` step is a build that the command runs again right after the set-up (cargo then
+# finds its work done): when it fails, the set-up says so in one line and goes on, and the
+# command's own build shows the error. Any other failed step stops the set-up, and the steps
+# still running with it. Nothing may depend on a head-start step.
+#
 # On a terminal the display is one line per step, redrawn every second; elsewhere (CI, a log)
 # a line when a step starts or ends and a summary of the running steps every minute.
 
 STEP_IDS=()
-declare -A STEP_TITLE=() STEP_EST=() STEP_DEPS=() STEP_FN=() STEP_STATE=() STEP_T0=() STEP_PID=() STEP_TOOK=()
+declare -A STEP_TITLE=() STEP_EST=() STEP_DEPS=() STEP_FN=() STEP_STATE=() STEP_T0=() STEP_PID=() STEP_TOOK=() STEP_SOFT=()
 
 steps_add() {
     local id=$1
@@ -30,6 +35,7 @@ steps_add() {
     STEP_EST[$id]=$(cat "$SHOP_CACHE/timings/$id" 2>/dev/null || echo "$3")
     STEP_DEPS[$id]=$4
     STEP_FN[$id]=$5
+    STEP_SOFT[$id]=${6:-}
     STEP_STATE[$id]=pending
 }
 
@@ -81,7 +87,9 @@ _steps_line() {
         done) printf '  ✓ %s — %s' "$label" "$(_steps_clock "${STEP_TOOK[$id]}")" ;;
         running) printf '  ▸ %s — %s — %s' "$label" "$(_steps_usually "${STEP_EST[$id]}")" \
             "$(_steps_clock $((now - STEP_T0[$id])))" ;;
-        failed) printf '  ✗ %s — failed after %s' "$label" "$(_steps_clock "${STEP_TOOK[$id]}")" ;;
+        failed) printf '  ✗ %s — failed after %s' "$label" "$(_steps_clock "${STEP_TOOK[$id]}")"
+            [[ ${STEP_SOFT[$id]} == head-start ]] &&
+                printf '; the command builds it next and shows why (log: %s)' "$SHOP_LOGS/$id.log" ;;
         *) printf '  · %s — %s, waiting' "$label" "$(_steps_usually "${STEP_EST[$id]}")" ;;
     esac
 }
@@ -118,6 +126,9 @@ steps_run() {
             if ((status == 0)); then
                 STEP_STATE[$id]=done
                 echo "${STEP_TOOK[$id]}" >"$SHOP_CACHE/timings/$id"
+                ((tty)) || _steps_say "$(_steps_line "$id" "$now")"
+            elif [[ ${STEP_SOFT[$id]} == head-start ]]; then
+                STEP_STATE[$id]=failed
                 ((tty)) || _steps_say "$(_steps_line "$id" "$now")"
             else
                 STEP_STATE[$id]=failed

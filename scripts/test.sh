@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Everything CI checks: formatting, lints, host tests, the site build, browser tests on the real server.
+# Everything CI checks: formatting, the build with clippy's lints, host tests, browser tests on the
+# real server.
 # Stops at the first failing step and says which one.
 set -euo pipefail
 
@@ -37,17 +38,20 @@ formatting() {
     cargo fmt --all --check
 }
 
-# Clippy's lints, every warning an error, on the host crates, the browser-only code and the site
-# builder. The browser crate is linted as the host compiles it (`hydrate` on, no `ssr`): the same
-# Rust, without a third build of the standard library for WASM.
-lints() {
-    cargo clippy --version >/dev/null 2>&1 || {
-        echo "clippy is not installed: Debian's rust-web-clippy (fallback toolchain) or rustup's clippy component" >&2
+# Everything the tests run, compiled with clippy's lints on our own crates, every warning an error
+# (shop_setup test set RUSTC_WORKSPACE_WRAPPER): the host crates and their tests, the site
+# builder and its tests, and the browser crate in its real WASM build (`hydrate` on), which also
+# writes the debug site the browser tests load. The server binary they run is the one built here
+# (target/debug/server, which the integration tests need anyway).
+build() {
+    "$RUSTC_WORKSPACE_WRAPPER" --version >/dev/null 2>&1 || {
+        echo "clippy is not installed ($RUSTC_WORKSPACE_WRAPPER does not run): Debian's" \
+            "rust-web-clippy (fallback toolchain) or rustup's clippy component" >&2
         return 1
     }
-    cargo clippy --all-targets --locked -- -D warnings
-    cargo clippy --package=frontend --lib --locked -- -D warnings
-    cargo clippy --package=site --profile=tool --all-targets --locked -- -D warnings
+    cargo test --no-run --locked
+    cargo test --no-run --profile=tool --package=site --locked
+    shop_build_site
 }
 
 host_tests() {
@@ -57,12 +61,6 @@ host_tests() {
     # The site builder's own tests, in the profile its binary is built in (no second build of
     # its dependencies).
     { cargo test --no-fail-fast && cargo test --profile=tool --package=site; } 2>&1 | tee "$RESULTS/cargo-test.log"
-}
-
-# The browser bundle, CSS and assets (debug WASM). The server binary the browser tests run is the
-# one host_tests just built (target/debug/server, needed by the integration tests anyway).
-site_build() {
-    shop_build_site
 }
 
 browser_tests() {
@@ -97,7 +95,7 @@ count_tests() {
 # The last line is the plain "N passed, N failed" summary of the tests the runners reported.
 RESULTS=$(mktemp -d)
 trap 'rm -rf "$RESULTS"' EXIT
-STEPS=(formatting lints host_tests site_build browser_tests)
+STEPS=(formatting build host_tests browser_tests)
 passed=0
 for step in "${STEPS[@]}"; do
     echo "==> $step"
