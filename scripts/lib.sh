@@ -259,7 +259,7 @@ shop_setup() {
             steps_add npm_end2end "npm: Playwright" 15 "" _shop_step_npm_end2end
     fi
     _shop_tansu_ok "$SHOP_CARGO_BIN/tansu" "$SHOP_CACHE/tansu-$SHOP_TANSU_VERSION-features" ||
-        steps_add tansu "Tansu $SHOP_TANSU_VERSION broker (Kafka API)" 2100 "" _shop_step_tansu
+        steps_add tansu "Tansu $SHOP_TANSU_VERSION broker (Kafka API)" 2050 "" _shop_step_tansu
     if ((${#STEP_IDS[@]} > 0)); then
         # Something is being installed, so this is a first run: start the builds that follow
         # beside the installs instead of after them.
@@ -269,8 +269,8 @@ shop_setup() {
             steps_add server_release "Shop server (release build)" 2210 "$cargo_after" _shop_step_server_release head-start
             steps_add site_release "Shop in the browser (site builder, WASM release build)" 1560 "$site_after" _shop_step_site_release head-start
         elif [[ $what == test ]]; then
-            steps_add test_build "Tests (debug build)" 2550 "$cargo_after" _shop_step_test_build head-start
-            steps_add site_debug "Shop in the browser (site builder, WASM debug build)" 2140 "$site_after" _shop_step_site_debug head-start
+            steps_add test_build "Tests (debug build)" 2240 "$cargo_after" _shop_step_test_build head-start
+            steps_add site_debug "Shop in the browser (site builder, WASM debug build)" 1810 "$site_after" _shop_step_site_debug head-start
         fi
     fi
     steps_run || return 1

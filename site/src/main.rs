@@ -6,11 +6,13 @@
 //! crate to WASM, cut it into lazily loaded chunks, generate the JS glue with wasm-bindgen, and,
 //! for a release, shrink the WASM with `wasm-opt`, minify the JS with esbuild and precompress
 //! every file (gzip and brotli) for `ServeDir`. Tailwind writes the CSS; `public/` is copied.
+//! A site built from the same inputs as the one in place is kept (`stamp`).
 //!
 //! Usage (from the workspace root): `site [--release] [--precompress] [-- CARGO_ARGS…]`; the
 //! cargo arguments go to the WASM build (`-Zbuild-std=…` with Debian's toolchain).
 
 mod assets;
+mod stamp;
 mod wasm;
 
 use std::path::{Path, PathBuf};
@@ -74,14 +76,21 @@ fn build(options: &Options) -> Result<()> {
     }
     let started = Instant::now();
     let target_dir = PathBuf::from(std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into()));
+    let wasm = wasm::compile(options, &target_dir)?;
+    let site_root = Path::new(SITE_ROOT);
+    let builder = std::env::current_exe().map_err(|e| format!("cannot find the builder's own binary: {e}"))?;
+    let stamp = stamp::fingerprint(Path::new("."), options, &wasm, &builder)?;
+    if stamp::is_current(site_root, &stamp) {
+        eprintln!("site: {SITE_ROOT} is up to date ({:.1} s)", started.elapsed().as_secs_f64());
+        return Ok(());
+    }
+
     // Everything is written to a fresh directory that replaces the old site at the end, so a
     // failed build leaves the last good site in place and no stale chunk survives a good one.
     let staging = PathBuf::from(format!("{SITE_ROOT}.building"));
     remove_dir(&staging)?;
     let pkg = staging.join(PKG_DIR);
     std::fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
-
-    let wasm = wasm::compile(options, &target_dir)?;
     // Tailwind runs while the WASM is split, bound and optimised.
     std::thread::scope(|scope| {
         let css = scope.spawn(|| assets::tailwind(options.release, &pkg.join(format!("{OUTPUT_NAME}.css"))));
@@ -93,8 +102,10 @@ fn build(options: &Options) -> Result<()> {
     if options.precompress {
         assets::precompress(&staging)?;
     }
-    remove_dir(Path::new(SITE_ROOT))?;
-    std::fs::rename(&staging, SITE_ROOT).map_err(|e| format!("cannot move {} to {SITE_ROOT}: {e}", staging.display()))?;
+    stamp::clear(site_root)?;
+    remove_dir(site_root)?;
+    std::fs::rename(&staging, site_root).map_err(|e| format!("cannot move {} to {SITE_ROOT}: {e}", staging.display()))?;
+    stamp::write(site_root, &stamp)?;
     eprintln!("site: {SITE_ROOT} built in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
