@@ -9,4 +9,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 shop_setup
 
+# The release broker the tests start (beside the release test binaries' directory).
+shop_build_server_release
 exec cargo test -p server --release --test suite faults:: -- "$@"

@@ -10,14 +10,10 @@
 # After it returns:
 #   PATH              in fallback mode /usr/bin (Debian's cargo) before ~/.cargo/bin
 #   CARGO_TARGET_DIR  $HOME/.cache/shop/target unless already set
-#   TANSU_BIN         absolute path of the tansu broker
 #   SHOP_TOOLCHAIN_MODE  native | fallback
 #   SHOP_SETUP_SECONDS   how long the installs took (0 when nothing was installed)
 #   RUSTC_WORKSPACE_WRAPPER, CLIPPY_ARGS  for `test`: clippy's lints inside the builds
 
-SHOP_TANSU_VERSION=0.6.0
-# Only the SQLite engine: the embedded broker stores its log in a file (server/src/broker.rs).
-SHOP_TANSU_FEATURES=libsql
 # rust-web-clippy: the test command's lints, by the clippy of this same compiler.
 SHOP_FALLBACK_DEBS=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 rust-web-clippy)
 
@@ -96,56 +92,6 @@ _shop_fallback_debs_missing() {
     [[ ! -x /usr/bin/cargo || ! -d /usr/lib/rustlib/src/rust/library || ! -e /usr/bin/rust-lld || ! -x /usr/bin/clippy-driver ]]
 }
 
-# cargo install NAME ARGS... with the cargo first on PATH: tools are built without the link-time
-# optimisation their own release profiles ask for (a tool's speed does not matter here, its build
-# time does: a fat-LTO link is single-threaded and long), outside the project's target
-# dir, in a target dir of their own under the cache (a set-up cut off halfway resumes there), and
-# without RUSTC_BOOTSTRAP (tools are built as on stable) or the test command's lints (cargo counts
-# the installed crate as a workspace member).
-_shop_cargo_install() {
-    local name=$1
-    shift
-    env -u RUSTC_BOOTSTRAP -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS CARGO_TARGET_DIR="$SHOP_CACHE/tools-target/$name" \
-        CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-        CARGO_PROFILE_RELEASE_DEBUG=false cargo install "$@"
-}
-
-# Did `cargo install` record tansu $SHOP_TANSU_VERSION with the storage features we need?
-_shop_tansu_features_recorded() {
-    local crates2="${CARGO_HOME:-$HOME/.cargo}/.crates2.json"
-    [[ -f $crates2 ]] || return 1
-    # shellcheck disable=SC2016 # JavaScript, not shell
-    node -e '
-        const [file, version, wanted] = process.argv.slice(1);
-        const installs = JSON.parse(require("fs").readFileSync(file, "utf8")).installs || {};
-        const ok = Object.entries(installs).some(([key, v]) =>
-            key.startsWith(`tansu ${version} `) &&
-            wanted.split(",").every((f) => (v.features || []).includes(f)));
-        process.exit(ok ? 0 : 1);
-    ' "$crates2" "$SHOP_TANSU_VERSION" "$SHOP_TANSU_FEATURES" 2>/dev/null
-}
-
-# (e) Tansu, the Kafka-API broker the server starts. Plain `cargo install tansu` has no storage
-# engine, so the version alone is not enough: the features are checked too, in cargo's own
-# install record, else by `tansu --version` plus a marker we write after our own install.
-_shop_tansu_ok() {
-    local bin=$1 marker=$2
-    [[ -x $bin ]] || return 1
-    if _shop_tansu_features_recorded; then
-        [[ -f $marker ]] || echo "$SHOP_TANSU_FEATURES" >"$marker"
-        return 0
-    fi
-    [[ $("$bin" --version 2>/dev/null || true) == *"$SHOP_TANSU_VERSION"* ]] &&
-        [[ $(cat "$marker" 2>/dev/null || true) == "$SHOP_TANSU_FEATURES" ]]
-}
-
-_shop_step_tansu() {
-    # rustup's cargo, as verified; --locked matters (unlocked, its dependencies clash).
-    PATH="$SHOP_CARGO_BIN:$SHOP_ORIG_PATH" _shop_cargo_install tansu \
-        tansu --version "$SHOP_TANSU_VERSION" --locked --features "$SHOP_TANSU_FEATURES"
-    echo "$SHOP_TANSU_FEATURES" >"$SHOP_CACHE/tansu-$SHOP_TANSU_VERSION-features"
-}
-
 # npm packages of one directory: `npm ci` only when node_modules is missing or stale.
 _shop_npm_fresh() {
     local dir=$1 stamp="$1/node_modules/.package-lock.json"
@@ -172,10 +118,13 @@ shop_build_site() {
     [[ $SHOP_TOOLCHAIN_MODE == fallback ]] && args+=(-- -Zbuild-std=std,panic_abort)
     (cd "$SHOP_ROOT" && "$CARGO_TARGET_DIR/tool/site" "${args[@]}")
 }
-shop_build_server_release() { cargo build --package=server --bin=server --release; }
+# The server and the broker it starts (`broker/`, Tansu's library) in one cargo build, so that the
+# dependencies they share are compiled once; cargo puts `shop-broker` beside `server`, where the
+# server looks for it.
+shop_build_server_release() { cargo build --release --package=server --package=broker --bin=server --bin=shop-broker; }
 
-# The release site and the release server, built at once (their cargo builds lock different
-# directories): what the run command, the benchmark and the cluster serve.
+# The release site and the release server with its broker, built at once (their cargo builds lock
+# different directories): what the run command, the benchmark and the cluster serve.
 shop_build_release() {
     shop_build_server_release &
     local server_build=$!
@@ -211,6 +160,7 @@ _shop_lint_env() {
 _shop_step_server_release() { shop_build_server_release; }
 _shop_step_site_release() { shop_build_site --release --precompress; }
 _shop_step_site_debug() { shop_build_site; }
+# (The broker's own test makes cargo build `shop-broker` here too, beside the server's tests.)
 _shop_step_test_build() { cargo test --no-run; }
 
 # The target dir is shared by every checkout on the machine (that is what keeps CI's fresh clones
@@ -225,10 +175,10 @@ _shop_claim_target_dir() {
     local marker="$CARGO_TARGET_DIR/.last-checkout"
     mkdir -p "$CARGO_TARGET_DIR"
     if [[ -f $marker && $(cat "$marker") != "$SHOP_ROOT" ]]; then
-        (cd "$SHOP_ROOT" && cargo clean --quiet -p server -p app -p backend -p domain -p migration -p bench -p site) || true
+        (cd "$SHOP_ROOT" && cargo clean --quiet -p server -p app -p backend -p domain -p migration -p bench -p site -p broker) || true
         rm -rf "$CARGO_TARGET_DIR"/debug/incremental "$CARGO_TARGET_DIR"/release/incremental \
             "$CARGO_TARGET_DIR"/front/*/incremental "$CARGO_TARGET_DIR"/front/*/*/incremental
-        find "$SHOP_ROOT"/{app,backend,domain,frontend,migrations,server} -name '*.rs' -exec touch {} +
+        find "$SHOP_ROOT"/{app,backend,broker,domain,frontend,migrations,server} -name '*.rs' -exec touch {} +
     fi
     echo "$SHOP_ROOT" >"$marker"
 }
@@ -258,8 +208,6 @@ shop_setup() {
         _shop_npm_fresh "$SHOP_ROOT/end2end" ||
             steps_add npm_end2end "npm: Playwright" 15 "" _shop_step_npm_end2end
     fi
-    _shop_tansu_ok "$SHOP_CARGO_BIN/tansu" "$SHOP_CACHE/tansu-$SHOP_TANSU_VERSION-features" ||
-        steps_add tansu "Tansu $SHOP_TANSU_VERSION broker (Kafka API)" 2050 "" _shop_step_tansu
     if ((${#STEP_IDS[@]} > 0)); then
         # Something is being installed, so this is a first run: start the builds that follow
         # beside the installs instead of after them.
@@ -274,5 +222,4 @@ shop_setup() {
         fi
     fi
     steps_run || return 1
-    export TANSU_BIN="$SHOP_CARGO_BIN/tansu"
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build and serve the shop (release) at http://127.0.0.1:3000 (LEPTOS_SITE_ADDR to change it).
-# The server starts its own Tansu broker (TANSU_BIN), which dies with it, and keeps its SQLite
-# DB under data/. Ctrl-C or a SIGTERM to this script (the server, after the build) stops both.
+# The server starts its own Kafka-protocol broker (`shop-broker`, built beside it), which dies
+# with it, and keeps its SQLite DB under data/. Ctrl-C or a SIGTERM to this script (the server, after the build) stops both.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -70,7 +70,7 @@ browser_tests() {
         return 1
     }
     cd end2end
-    SHOP_SERVER_BIN="$server_bin" SHOP_SITE_ROOT="$site_root" TANSU_BIN="$TANSU_BIN" \
+    SHOP_SERVER_BIN="$server_bin" SHOP_SITE_ROOT="$site_root" TANSU_BIN="$CARGO_TARGET_DIR/debug/shop-broker" \
         npx playwright test 2>&1 | tee "$RESULTS/playwright.log"
 }
 

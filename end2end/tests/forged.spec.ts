@@ -4,9 +4,6 @@
 // no JSON). The shopper's and the staff's pages, both live, show none of them, throw nothing,
 // and still show the next real order live.
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { test, expect, STAFF } from './support/server';
 import { signUp, uniqueEmail, waitForHydration } from './support/flows';
 
@@ -53,14 +50,13 @@ test('forged events on the topic reach no page and break none', async ({ browser
     event({ v: 2, order_id: '01FORGED0000000000000002', user_id: me.id }),
     '{not json at all',
   ];
-  // One record per produce: Tansu 0.6 stores a multi-record batch from `tansu cat` with a
-  // high-water mark that the next produce to that partition collides with.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forged-'));
+  // One record per produce, written by the broker binary's `produce` command (value on stdin:
+  // an event as JSON, the last one raw text).
   for (const [i, value] of forged.entries()) {
-    const file = path.join(dir, `event-${i}.json`);
-    fs.writeFileSync(file, JSON.stringify([{ key: `k${i}`, value }]));
     const partition = String(i % 3);
-    execFileSync(process.env.TANSU_BIN!, ['cat', 'produce', 'order-events', file, '--broker', `tcp://127.0.0.1:${shop.brokerPort}`, '--partition', partition], { stdio: 'pipe' });
+    const input = typeof value === 'string' ? value : JSON.stringify(value);
+    const offset = execFileSync(process.env.TANSU_BIN!, ['produce', 'order-events', '--broker', `tcp://127.0.0.1:${shop.brokerPort}`, '--partition', partition, '--key', `k${i}`], { input, encoding: 'utf8' });
+    expect(offset.trim(), 'the broker took the record at an offset').toMatch(/^\d+$/);
   }
 
   // A real order placed after them still arrives live, on both pages: the sockets and the WASM

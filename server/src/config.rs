@@ -271,16 +271,23 @@ fn default_max_connections() -> usize {
     (hard.min(1 << 20) as usize).saturating_sub(256).max(64)
 }
 
-/// `TANSU_BIN`, else `tansu` on `PATH`, else `~/.cargo/bin/tansu`.
+/// The broker binary to start: `TANSU_BIN`, else the workspace's `shop-broker` beside this
+/// executable (cargo puts both in one profile directory; test binaries sit one level down in
+/// `deps/`), else `tansu` on `PATH`, else `~/.cargo/bin/tansu` (an installed Tansu works too).
 pub fn find_tansu(env: Env) -> Result<PathBuf, ConfigError> {
     if let Some(bin) = get(env, "TANSU_BIN") {
         let p = PathBuf::from(&bin);
         return if p.is_file() { Ok(p) } else { Err(err("TANSU_BIN", format!("{bin} does not exist"))) };
     }
+    let exe_dir = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf));
+    let beside = exe_dir.into_iter().flat_map(|dir| [dir.join("shop-broker"), dir.join("..").join("shop-broker")]);
     let on_path = get(env, "PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).map(|d| d.join("tansu"));
     let cargo_home = get(env, "CARGO_HOME").map(PathBuf::from).or_else(|| get(env, "HOME").map(|h| Path::new(&h).join(".cargo")));
-    on_path.chain(cargo_home.map(|c| c.join("bin").join("tansu"))).find(|p| p.is_file()).ok_or_else(|| {
-        err("KAFKA_BROKERS", "not set, and no Tansu binary was found to start a local broker (set TANSU_BIN, or run scripts/run.sh which installs it)")
+    beside.chain(on_path).chain(cargo_home.map(|c| c.join("bin").join("tansu"))).find(|p| p.is_file()).ok_or_else(|| {
+        err(
+            "KAFKA_BROKERS",
+            "not set, and no broker binary was found to start a local one (set TANSU_BIN, or build it: cargo build -p broker; scripts/run.sh does)",
+        )
     })
 }
 

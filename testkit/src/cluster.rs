@@ -45,16 +45,18 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// A spec with the tools found where the project's scripts install them: `TANSU_BIN` (else
-    /// `tansu` on PATH) and `HAPROXY_BIN` (else `haproxy` on PATH, else Debian's
-    /// `/usr/sbin/haproxy`, which a user's PATH may lack).
+    /// A spec with the tools found where the project's scripts put them: `TANSU_BIN` (else the
+    /// `shop-broker` cargo built beside `server_bin`, else `tansu` on PATH) and `HAPROXY_BIN`
+    /// (else `haproxy` on PATH, else Debian's `/usr/sbin/haproxy`, which a user's PATH may lack).
     pub fn new(server_bin: PathBuf, dir: PathBuf, instances: usize, brokers: usize) -> Spec {
         let tool = |var: &str, name: &str| std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(name));
         let mut haproxy_bin = tool("HAPROXY_BIN", "haproxy");
         if which(&haproxy_bin).is_none() && Path::new("/usr/sbin/haproxy").is_file() {
             haproxy_bin = PathBuf::from("/usr/sbin/haproxy");
         }
-        Spec { server_bin, site_root: None, tansu_bin: tool("TANSU_BIN", "tansu"), haproxy_bin, instances, brokers, port: 0, dir, env: Vec::new() }
+        let beside = server_bin.with_file_name("shop-broker");
+        let tansu_bin = std::env::var_os("TANSU_BIN").map(PathBuf::from).unwrap_or(if beside.is_file() { beside } else { PathBuf::from("tansu") });
+        Spec { server_bin, site_root: None, tansu_bin, haproxy_bin, instances, brokers, port: 0, dir, env: Vec::new() }
     }
 }
 
@@ -92,7 +94,7 @@ impl Cluster {
         std::fs::create_dir_all(spec.dir.join("logs")).map_err(|e| format!("cannot create {}: {e}", spec.dir.display()))?;
         let spec = Spec { dir: std::fs::canonicalize(&spec.dir).map_err(|e| e.to_string())?, ..spec };
         for (bin, what) in [
-            (&spec.tansu_bin, "TANSU_BIN (scripts/lib.sh installs Tansu)"),
+            (&spec.tansu_bin, "TANSU_BIN (cargo build -p broker builds shop-broker)"),
             (&spec.haproxy_bin, "HAPROXY_BIN (Debian's haproxy package)"),
             (&spec.server_bin, "the server binary"),
         ] {

@@ -3,7 +3,7 @@
 // Inputs, all from the environment (scripts/test.sh sets them):
 //   SHOP_SERVER_BIN  the server executable
 //   SHOP_SITE_ROOT   the site directory the site builder wrote (pkg/, CSS, public assets)
-//   TANSU_BIN        the Tansu broker binary the server starts as its child
+//   TANSU_BIN        the broker binary the server starts as its child ($CARGO_TARGET_DIR/debug/shop-broker)
 //
 // Every server gets its own free ports and (unless given) its own temporary data directory,
 // so tests never touch data/ of a developer's `scripts/run.sh`.
@@ -119,7 +119,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startServer(opts: StartOptions = {}): Promise<Shop> {
   const serverBin = requireEnv('SHOP_SERVER_BIN', 'the server binary (e.g. $CARGO_TARGET_DIR/debug/server)');
   const siteRoot = requireEnv('SHOP_SITE_ROOT', "the site root the site builder writes (target/site)");
-  const tansuBin = requireEnv('TANSU_BIN', 'the tansu broker binary');
+  const tansuBin = requireEnv('TANSU_BIN', 'the broker binary (e.g. $CARGO_TARGET_DIR/debug/shop-broker)');
 
   const needed = (opts.port === undefined ? 1 : 0) + (opts.brokerPort === undefined ? 1 : 0);
   const picked = await freePorts(needed);

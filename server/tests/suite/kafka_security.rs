@@ -1,5 +1,5 @@
 //! TLS and SASL towards an external Kafka cluster, against a local one set up that way: Tansu
-//! with SASL authentication on (SCRAM credentials made with `tansu user create`), behind a TLS
+//! with SASL authentication on (SCRAM credentials made with the broker binary's `user create`), behind a TLS
 //! proxy (socat, from Debian's packages: Tansu speaks no TLS itself) with a certificate from a
 //! CA the test makes with `openssl`. The shop is configured only through its `KAFKA_*` variables.
 
