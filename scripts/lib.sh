@@ -214,11 +214,11 @@ shop_setup() {
         local site_after=$cargo_after
         [[ " ${STEP_IDS[*]} " == *" npm_root "* ]] && site_after="$site_after npm_root"
         if [[ $what == run ]]; then
-            steps_add server_release "Shop server (release build)" 2210 "$cargo_after" _shop_step_server_release head-start
-            steps_add site_release "Shop in the browser (site builder, WASM release build)" 1560 "$site_after" _shop_step_site_release head-start
+            steps_add server_release "Shop server and its broker (release build)" 2100 "$cargo_after" _shop_step_server_release head-start
+            steps_add site_release "Shop in the browser (site builder, WASM release build)" 940 "$site_after" _shop_step_site_release head-start
         elif [[ $what == test ]]; then
-            steps_add test_build "Tests (debug build)" 2240 "$cargo_after" _shop_step_test_build head-start
-            steps_add site_debug "Shop in the browser (site builder, WASM debug build)" 1810 "$site_after" _shop_step_site_debug head-start
+            steps_add test_build "Tests and the broker (debug build)" 1750 "$cargo_after" _shop_step_test_build head-start
+            steps_add site_debug "Shop in the browser (site builder, WASM debug build)" 960 "$site_after" _shop_step_site_debug head-start
         fi
     fi
     steps_run || return 1
