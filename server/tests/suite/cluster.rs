@@ -22,7 +22,7 @@ static ONE_CLUSTER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const
 
 async fn start_cluster(tag: &str) -> (Cluster, DatabaseConnection) {
     let tansu = server::config::find_tansu(&|k| std::env::var(k).ok())
-        .unwrap_or_else(|e| panic!("the cluster tests need the Tansu broker: {e}. Run scripts/test.sh, which installs it."));
+        .unwrap_or_else(|e| panic!("the cluster tests need the broker (shop-broker): {e}. Run scripts/test.sh, which builds it."));
     let mut spec = Spec::new(PathBuf::from(env!("CARGO_BIN_EXE_server")), temp_dir(tag), 3, 2);
     spec.tansu_bin = tansu;
     spec.env = [("BCRYPT_COST", "4"), ("METRICS_TOKEN", METRICS_TOKEN), ("RUST_LOG", "warn")].map(|(k, v)| (k.to_owned(), v.to_owned())).to_vec();

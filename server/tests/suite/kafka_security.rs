@@ -64,7 +64,7 @@ async fn listening(port: u16) {
 }
 
 fn tansu(dir: &Path, plain: u16, tls: u16, authentication: bool) -> Child {
-    let bin = server::config::find_tansu(&|k| std::env::var(k).ok()).unwrap_or_else(|e| panic!("this test needs Tansu: {e}"));
+    let bin = server::config::find_tansu(&|k| std::env::var(k).ok()).unwrap_or_else(|e| panic!("this test needs the broker (shop-broker): {e}"));
     let mut cmd = Command::new(bin);
     cmd.args(["broker", "--storage-engine", "sqlite://tansu.db"])
         .args(["--listener-url", &format!("tcp://127.0.0.1:{plain}"), "--advertised-listener-url", &format!("tcp://127.0.0.1:{tls}")])

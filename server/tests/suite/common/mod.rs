@@ -17,7 +17,7 @@ pub use testkit::{checkout_form, free_port, fresh_postgres, new_key, temp_dir, w
 /// A Tansu broker owned by the test (so the test can kill it by PID and start it again).
 pub async fn start_broker() -> Arc<EmbeddedBroker> {
     let tansu = server::config::find_tansu(&|k| std::env::var(k).ok())
-        .unwrap_or_else(|e| panic!("these tests need the Tansu broker: {e}. Run scripts/test.sh, which installs it."));
+        .unwrap_or_else(|e| panic!("these tests need the broker (shop-broker): {e}. Run scripts/test.sh, which builds it."));
     let addr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     EmbeddedBroker::start(&tansu, addr, &temp_dir("broker")).await.unwrap_or_else(|e| panic!("starting Tansu failed: {e}"))
 }
