@@ -66,6 +66,11 @@ _shop_toolchain() {
         # -Z (for the WASM build's -Zbuild-std) only with RUSTC_BOOTSTRAP.
         PATH="/usr/bin:$SHOP_CARGO_BIN:$SHOP_ORIG_PATH"
         export RUSTC_BOOTSTRAP=1
+        # Host binaries are linked by LLVM's lld (lld-22, one of the debs above), as rustup's
+        # toolchains do by default; Debian's rustc would use GNU ld, which takes seconds per test
+        # binary where lld takes a fraction (README, "Set-up"). Always set in this mode: a
+        # change of flags rebuilds every crate.
+        export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-Clink-arg=-fuse-ld=lld -Clink-arg=-B/usr/lib/llvm-22/bin"
     else
         PATH="$SHOP_CARGO_BIN:$SHOP_ORIG_PATH"
         unset RUSTC_BOOTSTRAP

@@ -59,8 +59,9 @@ host_tests() {
     # Plain `cargo test` (not --workspace) so that default-members applies: testing the WASM
     # crate `frontend` would switch on `hydrate` in `app` and break server-side rendering.
     # The site builder's own tests, in the profile its binary is built in (no second build of
-    # its dependencies).
-    { cargo test --no-fail-fast && cargo test --profile=tool --package=site; } 2>&1 | tee "$RESULTS/cargo-test.log"
+    # its dependencies). `--tests`: every test target but documentation examples, which the
+    # crates have none of (rustdoc spent 20 s finding none in six crates).
+    { cargo test --no-fail-fast --tests && cargo test --profile=tool --package=site; } 2>&1 | tee "$RESULTS/cargo-test.log"
 }
 
 browser_tests() {
@@ -72,6 +73,21 @@ browser_tests() {
     cd end2end
     SHOP_SERVER_BIN="$server_bin" SHOP_SITE_ROOT="$site_root" TANSU_BIN="$CARGO_TARGET_DIR/debug/shop-broker" \
         npx playwright test 2>&1 | tee "$RESULTS/playwright.log"
+}
+
+# The host and the browser tests side by side: both spend most of their time waiting (on
+# timeouts, sleeps, the browser), not computing. The browser tests' output is printed after the
+# host tests'; each fails the step on its own and says so.
+tests() {
+    browser_tests >"$RESULTS/browser.out" 2>&1 &
+    local browser=$! host_status=0 browser_status=0
+    host_tests || host_status=$?
+    wait "$browser" || browser_status=$?
+    echo "==> browser tests (they ran beside the host tests)"
+    cat "$RESULTS/browser.out"
+    ((host_status == 0)) || echo "test.sh: the host tests FAILED (exit $host_status)" >&2
+    ((browser_status == 0)) || echo "test.sh: the browser tests FAILED (exit $browser_status)" >&2
+    ((host_status == 0 && browser_status == 0))
 }
 
 # Adds up what the runners reported: cargo's "test result" lines and Playwright's summary.
@@ -95,7 +111,7 @@ count_tests() {
 # The last line is the plain "N passed, N failed" summary of the tests the runners reported.
 RESULTS=$(mktemp -d)
 trap 'rm -rf "$RESULTS"' EXIT
-STEPS=(formatting build host_tests browser_tests)
+STEPS=(formatting build tests)
 passed=0
 for step in "${STEPS[@]}"; do
     echo "==> $step"

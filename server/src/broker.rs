@@ -98,6 +98,18 @@ impl EmbeddedBroker {
         *self.pid.lock().expect("broker lock")
     }
 
+    /// "running (pid N)", or how the broker process ended ("exited: signal: 15 (SIGTERM)"):
+    /// for messages that explain a failure.
+    pub fn state(&self) -> String {
+        let mut child = self.child.lock().expect("broker lock");
+        match child.as_mut().map(|c| (c.id(), c.try_wait())) {
+            None => "not running (stopped)".to_owned(),
+            Some((pid, Ok(None))) => format!("running (pid {})", pid.unwrap_or_default()),
+            Some((_, Ok(Some(status)))) => format!("exited: {status}; its log: {}", self.dir.join("tansu.log").display()),
+            Some((_, Err(e))) => format!("unknown ({e})"),
+        }
+    }
+
     /// Restarts the broker whenever it exits on its own, until `shutdown` fires.
     pub async fn supervise(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         loop {

@@ -28,7 +28,15 @@ impl Shopper {
     /// A browser with its own cookie jar, pointed at `base`.
     pub fn new(base: &str) -> Shopper {
         let jar = Arc::new(Jar::default());
-        let http = reqwest::Client::builder().cookie_provider(jar.clone()).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        // A server that stops answering fails the test instead of hanging it: no read may wait
+        // longer than this (live streams send keep-alives well within it).
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
         Shopper { http, jar, base: base.to_owned() }
     }
 

@@ -206,7 +206,7 @@ impl TestApp {
 
     /// Waits until the consumer fetches from the broker (so events are not missed).
     pub async fn wait_ready(&self) {
-        let client = reqwest::Client::new();
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
         for _ in 0..200 {
             if let Ok(r) = client.get(format!("{}/readyz", self.base)).send().await {
                 if r.status() == 200 {
