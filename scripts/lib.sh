@@ -201,17 +201,17 @@ shop_setup() {
     if [[ $what == test ]]; then _shop_lint_env; fi
     local cargo_after=""
     if _shop_fallback_debs_missing; then
-        steps_add rust_debs "Debian's Rust for the WASM build (apt)" 55 "" _shop_step_rust_debs
+        steps_add rust_debs "Debian's Rust for the WASM build (apt)" 25 "" _shop_step_rust_debs
         cargo_after=rust_debs
     fi
     _shop_npm_fresh "$SHOP_ROOT" ||
-        steps_add npm_root "npm: Tailwind CSS, wasm-opt and esbuild" 10 "" _shop_step_npm_root
+        steps_add npm_root "npm: Tailwind CSS, wasm-opt and esbuild" 6 "" _shop_step_npm_root
     if [[ $what != run ]]; then
         if _shop_test_debs_missing; then
-            steps_add test_debs "Chromium, socat, openssl and HAProxy for the tests (apt)" 60 "$cargo_after" _shop_step_test_debs
+            steps_add test_debs "Chromium, socat, openssl and HAProxy for the tests (apt)" 15 "$cargo_after" _shop_step_test_debs
         fi
         _shop_npm_fresh "$SHOP_ROOT/end2end" ||
-            steps_add npm_end2end "npm: Playwright" 15 "" _shop_step_npm_end2end
+            steps_add npm_end2end "npm: Playwright" 5 "" _shop_step_npm_end2end
     fi
     if ((${#STEP_IDS[@]} > 0)); then
         # Something is being installed, so this is a first run: start the builds that follow
@@ -219,11 +219,11 @@ shop_setup() {
         local site_after=$cargo_after
         [[ " ${STEP_IDS[*]} " == *" npm_root "* ]] && site_after="$site_after npm_root"
         if [[ $what == run ]]; then
-            steps_add server_release "Shop server and its broker (release build)" 2100 "$cargo_after" _shop_step_server_release head-start
-            steps_add site_release "Shop in the browser (site builder, WASM release build)" 940 "$site_after" _shop_step_site_release head-start
+            steps_add server_release "Shop server and its broker (release build)" 1830 "$cargo_after" _shop_step_server_release head-start
+            steps_add site_release "Shop in the browser (site builder, WASM release build)" 840 "$site_after" _shop_step_site_release head-start
         elif [[ $what == test ]]; then
-            steps_add test_build "Tests and the broker (debug build)" 1750 "$cargo_after" _shop_step_test_build head-start
-            steps_add site_debug "Shop in the browser (site builder, WASM debug build)" 960 "$site_after" _shop_step_site_debug head-start
+            steps_add test_build "Tests and the broker (debug build)" 2030 "$cargo_after" _shop_step_test_build head-start
+            steps_add site_debug "Shop in the browser (site builder, WASM debug build)" 1220 "$site_after" _shop_step_site_debug head-start
         fi
     fi
     steps_run || return 1
